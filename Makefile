@@ -1,0 +1,60 @@
+# hmskort: `make run` serves the embedded default; `make test` runs the whole suite.
+# Setup steps run only when their inputs change (stamp files under .venv/ and node_modules/).
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+# Development commands run with DEBUG on unless told otherwise; the tests always with it off.
+export DEBUG ?= 1
+APPS := accounts api audit backoffice cards checks companies orders people portal registries site
+
+.PHONY: run test lint format messages install consumer clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+var/.compiled: $(VENV)/.installed $(shell find src/hmskort -name '*.po' 2>/dev/null)
+	mkdir -p var
+	cd src/hmskort && ../../$(BIN)/hmskort compilemessages --ignore 'node_modules' -v 0
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed var/.compiled
+
+run: install
+	$(BIN)/hmskort migrate --noinput -v 0
+	@test -f var/demo.json || $(BIN)/hmskort demo
+	$(BIN)/hmskort run_huey --quiet > var/huey.log 2>&1 & echo $$! > var/huey.pid
+	trap 'kill $$(cat var/huey.pid) 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/hmskort runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	DEBUG=0 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+format: install
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+# Extract translatable strings: one catalogue per app, one for the project's own templates.
+messages: install
+	for app in $(APPS); do \
+	  (cd src/hmskort/$$app && mkdir -p locale && ../../../$(BIN)/hmskort makemessages -l nb --no-obsolete -v 0); \
+	done
+	cd src/hmskort && ../../$(BIN)/hmskort makemessages -l nb --no-obsolete -v 0 $(foreach app,$(APPS),--ignore '$(app)/*')
+
+clean:
+	rm -rf $(VENV) node_modules var

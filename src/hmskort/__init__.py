@@ -1,0 +1,1 @@
+"""hmskort: issue and validate Norway's HMS-kort (HSE cards)."""

@@ -1,0 +1,107 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CardType(models.Model):
+    """A card scheme (construction, cleaning, …). New schemes are rows, not code paths."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name_nb = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    description_nb = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    regulation = models.CharField(max_length=100, blank=True)
+    # The company must be approved in Renholdsregisteret (cleaning cards).
+    requires_cleaning_approval = models.BooleanField(default=False)
+    # Workers from outside the EEA need a residence permit where the job requires one.
+    requires_residence_permit = models.BooleanField(default=False)
+    # Card types this card also counts as (a cleaning card counts on construction sites).
+    also_valid_as = models.ManyToManyField("self", symmetrical=False, blank=True)
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("card type")
+        verbose_name_plural = _("card types")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def name(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        lang = (language or get_language() or "nb")[:2]
+        return self.name_en if lang == "en" else self.name_nb
+
+    def description(self, language: str | None = None) -> str:
+        from django.utils.translation import get_language
+
+        lang = (language or get_language() or "nb")[:2]
+        return self.description_en if lang == "en" else self.description_nb
+
+
+class CardState(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    AWAITING_DOCUMENTS = "awaiting_documents", _("Awaiting photo and ID")
+    AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
+    APPROVED = "approved", _("Approved")
+    IN_PRODUCTION = "in_production", _("In production")
+    ISSUED = "issued", _("Issued")
+    LOST = "lost", _("Reported lost")
+    STOLEN = "stolen", _("Reported stolen")
+    BLOCKED = "blocked", _("Blocked")
+    TERMINATED = "terminated", _("Terminated")
+    REPLACED = "replaced", _("Replaced")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Card(models.Model):
+    number = models.CharField(_("card number"), max_length=12, unique=True)
+    qr_token = models.CharField(max_length=43, unique=True)
+    card_type = models.ForeignKey(CardType, on_delete=models.PROTECT, related_name="cards")
+    holder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cards")
+    # The main unit: its name and organisation number are printed on the card.
+    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="cards")
+    state = models.CharField(
+        max_length=24, choices=CardState.choices, default=CardState.ORDERED, db_index=True
+    )
+    issued_on = models.DateField(_("issue date"), null=True, blank=True)
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True, db_index=True)
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
+    )
+    # Stored validity: a check is one indexed read. Recomputed when facts change.
+    valid = models.BooleanField(default=False)
+    reasons = models.JSONField(default=list, blank=True)
+    validity_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        indexes = [models.Index(fields=["company", "state"]), models.Index(fields=["holder"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CardStatusChange(models.Model):
+    """Every change of a card's validity or reasons, with its time: since when, and why."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="status_changes")
+    at = models.DateTimeField(db_index=True)
+    valid = models.BooleanField()
+    reasons = models.JSONField(default=list)
+    state = models.CharField(max_length=24)
+    cause = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("card status change")
+        verbose_name_plural = _("card status changes")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["card", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {'valid' if self.valid else 'invalid'} at {self.at}"

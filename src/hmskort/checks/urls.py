@@ -1,0 +1,9 @@
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import views
+
+app_name = "checks"
+urlpatterns = [
+    path(_("check/"), views.check_card, name="check"),
+]

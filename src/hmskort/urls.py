@@ -1,0 +1,22 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from hmskort.api.urls import api
+from hmskort.site import views as site_views
+
+urlpatterns = [
+    path("healthz", site_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+]
+
+urlpatterns += i18n_patterns(
+    path("", site_views.home, name="home"),
+    path("", include("hmskort.checks.urls")),
+    path("", include("hmskort.accounts.urls")),
+    path("", include("hmskort.portal.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)

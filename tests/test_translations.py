@@ -1,0 +1,61 @@
+"""Every page and message exists in bokmål: the catalogues are complete and up to date."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+import pytest
+
+SRC = Path(__file__).resolve().parent.parent / "src" / "hmskort"
+
+
+def _catalogues(root: Path) -> dict[str, set[str]]:
+    return {
+        str(po.relative_to(root)): {e.msgid for e in polib.pofile(str(po)) if not e.obsolete}
+        for po in sorted(root.rglob("nb/LC_MESSAGES/django.po"))
+    }
+
+
+def test_every_norwegian_string_is_translated_and_none_is_fuzzy():
+    problems = []
+    for po_path in SRC.rglob("nb/LC_MESSAGES/django.po"):
+        for entry in polib.pofile(str(po_path)):
+            if entry.obsolete:
+                continue
+            if not entry.translated() or "fuzzy" in entry.flags:
+                problems.append(f"{po_path.relative_to(SRC)}: {entry.msgid!r}")
+    assert problems == []
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="gettext is not installed")
+def test_catalogues_hold_every_string_in_the_code(tmp_path):
+    copy = tmp_path / "hmskort"
+    shutil.copytree(SRC, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+    apps = sorted(p.parent.name for p in copy.glob("*/apps.py"))
+    hmskort_cli = str(Path(sys.executable).parent / "hmskort")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hmskort.settings", "DEBUG": "1"}
+    for app in apps:
+        subprocess.run(
+            [hmskort_cli, "makemessages", "-l", "nb", "-v", "0"],
+            cwd=copy / app,
+            check=True,
+            env=env,
+        )
+    ignores = [arg for app in apps for arg in ("--ignore", f"{app}/*")]
+    subprocess.run(
+        [hmskort_cli, "makemessages", "-l", "nb", "-v", "0", *ignores],
+        cwd=copy,
+        check=True,
+        env=env,
+    )
+    committed = _catalogues(SRC)
+    extracted = _catalogues(copy)
+    missing = {
+        name: sorted(ids - committed.get(name, set()))
+        for name, ids in extracted.items()
+        if ids - committed.get(name, set())
+    }
+    assert missing == {}, "run `make messages` and translate the new strings"
