@@ -1,0 +1,137 @@
+"""Test data factories shared by every test module. Valid identifiers by construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import factory
+from django.utils import timezone
+
+from hmskort.cards.models import Card, CardState, CardType
+from hmskort.cards.numbers import new_card_number, new_qr_token
+from hmskort.companies.models import Company, Role
+from hmskort.people.models import Employment, Person
+
+_W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
+_W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
+
+
+def national_id_for(birth_date: dt.date, serial: int = 0, *, d_number: bool = False) -> str:
+    """A valid fødselsnummer (or D-number) for a birth date; serial picks the individual number."""
+    day = birth_date.day + (40 if d_number else 0)
+    yy = birth_date.year % 100
+    individuals = range(500, 1000) if birth_date.year >= 2000 else range(0, 500)
+    tried = 0
+    for individual in itertools.islice(itertools.cycle(individuals), serial, None):
+        tried += 1
+        if tried > 1000:
+            break
+        digits = [int(c) for c in f"{day:02d}{birth_date.month:02d}{yy:02d}{individual:03d}"]
+        k1 = (11 - sum(w * d for w, d in zip(_W1, digits)) % 11) % 11
+        if k1 == 10:
+            continue
+        digits.append(k1)
+        k2 = (11 - sum(w * d for w, d in zip(_W2, digits)) % 11) % 11
+        if k2 == 10:
+            continue
+        digits.append(k2)
+        return "".join(map(str, digits))
+    raise ValueError("no valid number for that date")
+
+
+def orgnr_for(serial: int) -> str:
+    """A valid organisation number, distinct for each serial (9 followed by 7 digits + check).
+
+    Of two consecutive bodies at most one has the impossible check digit 10, so serial*2 or
+    serial*2+1 always works, and different serials never share a pair.
+    """
+    weights = (3, 2, 7, 6, 5, 4, 3, 2)
+    for n in (serial * 2, serial * 2 + 1):
+        body = f"9{n % 10**7:07d}"
+        r = 11 - sum(w * int(d) for w, d in zip(weights, body)) % 11
+        check = 0 if r == 11 else r
+        if check != 10:
+            return body + str(check)
+    raise AssertionError("unreachable")
+
+
+_person_serial = itertools.count()
+_company_serial = itertools.count(1000)
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+        django_get_or_create = ("orgnr",)
+
+    orgnr = factory.LazyFunction(lambda: orgnr_for(next(_company_serial)))
+    name = factory.Sequence(lambda n: f"Bygg og Anlegg {n} AS")
+    organisation_form = "AS"
+    card_type = factory.LazyFunction(lambda: CardType.objects.get(code="construction"))
+
+
+class SubUnitFactory(CompanyFactory):
+    organisation_form = "BEDR"
+    parent = factory.SubFactory(CompanyFactory)
+    card_type = None
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    birth_date = factory.Sequence(lambda n: dt.date(1960 + n % 40, 1 + n % 12, 1 + n % 28))
+    national_id = factory.LazyAttribute(
+        lambda o: national_id_for(o.birth_date, next(_person_serial) % 400)
+    )
+    given_name = factory.Sequence(lambda n: f"Kari{n}")
+    family_name = "Nordmann"
+
+
+class EmploymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Employment
+
+    person = factory.SubFactory(PersonFactory)
+    employer = factory.SubFactory(CompanyFactory)
+    main_unit = factory.LazyAttribute(lambda o: o.employer.parent or o.employer)
+    starts_on = dt.date(2020, 1, 1)
+    ends_on = None
+    source = Employment.Source.AAREG
+    read_at = factory.LazyFunction(timezone.now)
+
+
+class CardFactory(factory.django.DjangoModelFactory):
+    """A card as stored; `valid` and `reasons` are what the recompute last wrote."""
+
+    class Meta:
+        model = Card
+
+    number = factory.LazyFunction(new_card_number)
+    qr_token = factory.LazyFunction(new_qr_token)
+    card_type = factory.LazyFunction(lambda: CardType.objects.get(code="construction"))
+    holder = factory.SubFactory(PersonFactory)
+    company = factory.SubFactory(CompanyFactory)
+    state = CardState.ISSUED
+    issued_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=30))
+    expires_on = factory.LazyAttribute(
+        lambda o: o.issued_on.replace(year=o.issued_on.year + 2) if o.issued_on else None
+    )
+    valid = True
+    reasons = factory.LazyFunction(list)
+    validity_changed_at = factory.LazyFunction(timezone.now)
+
+
+class RoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Role
+
+    company = factory.SubFactory(CompanyFactory)
+    national_id = factory.LazyFunction(
+        lambda: national_id_for(dt.date(1970, 5, 17), next(_person_serial) % 400)
+    )
+    code = "DAGL"
+    holder_name = "Ola Nordmann"
+    source = "local"
+    read_at = factory.LazyFunction(timezone.now)
