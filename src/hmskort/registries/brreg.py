@@ -26,6 +26,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from hmskort.companies.models import Company
+
 from .http import MalformedData, RegisterError, get_json, make_client, parse_json, request
 from .models import BrregUnit, FeedCursor, RegistryRun, StagedBrregUnit
 from .services import Proposal, conclude, fail_run, start_run
@@ -293,7 +295,7 @@ def propose(run: RegistryRun) -> Proposal:
         cursor.execute(
             f"SELECT s.orgnr FROM {s} s LEFT JOIN {b} b ON b.orgnr = s.orgnr"
             f" WHERE s.run_id = %s AND (b.orgnr IS NULL OR {rule_change})"
-            f" AND s.orgnr IN (SELECT orgnr FROM companies_company)",
+            f" AND s.orgnr IN (SELECT orgnr FROM {_table(Company)})",
             [run.pk],
         )
         proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
@@ -394,8 +396,6 @@ def lookup(orgnrs: Iterable[str], *, sub_units: bool = False) -> RegistryRun:
 
 def _tracked(orgnrs: list[str]) -> set[str]:
     """Units we keep facts about: every stored unit, and every company of the card register."""
-    from hmskort.companies.models import Company
-
     found: set[str] = set()
     for i in range(0, len(orgnrs), 2000):
         chunk = orgnrs[i : i + 2000]

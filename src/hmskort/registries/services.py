@@ -142,12 +142,9 @@ def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
     if not company_orgnrs:
         return 0
     update_company_facts(orgnrs=company_orgnrs)
+    from hmskort.cards.tasks import recompute_orgnrs
+
     cause = f"registry:{run.source}"
-    try:
-        from hmskort.cards.tasks import recompute_orgnrs
-    except ImportError:  # pragma: no cover - the cards app always ships it
-        log.error("cards.tasks.recompute_orgnrs is missing; cards were not recomputed")
-        return 0
     for chunk in _chunks(sorted(company_orgnrs), RECOMPUTE_CHUNK):
         transaction.on_commit(partial(recompute_orgnrs, chunk, cause))
     return len(company_orgnrs)
