@@ -200,13 +200,18 @@ def test_bulk_file_is_imported_with_units_and_sub_units(tmp_path):
     main, other, branch = orgnr_for(10), orgnr_for(11), orgnr_for(12)
     path = write_bulk(
         tmp_path / "enheter_alle.json.gz",
-        [unit(main), unit(other, slettedato="2025-01-31", registrertIMvaregisteret=False)],
+        [
+            unit(main, 'Vask & Rens "Øst" \\ Tab\tAS'),
+            unit(other, slettedato="2025-01-31", registrertIMvaregisteret=False),
+        ],
     )
     run = brreg.import_bulk(path)
     assert run.status == RegistryRun.Status.OK
     assert run.records_read == 2
     assert BrregUnit.objects.get(orgnr=other).deleted_on.isoformat() == "2025-01-31"
     assert BrregUnit.objects.get(orgnr=main).read_from == "file:enheter_alle.json.gz"
+    assert BrregUnit.objects.get(orgnr=main).name == 'Vask & Rens "Øst" \\ Tab\tAS'
+    assert BrregUnit.objects.get(orgnr=main).address["poststed"] == "OSLO"
 
     subs = write_bulk(tmp_path / "underenheter_alle.json.gz", [sub_unit(branch, main)])
     assert brreg.import_bulk(subs).status == RegistryRun.Status.OK

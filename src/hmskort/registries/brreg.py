@@ -227,107 +227,214 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
+STAGE = "hmskort_brreg_stage"  # temporary tables, one per transaction
+CHANGES = "hmskort_brreg_changes"  # always a view: of the stage, or of CHANGED_ROWS
+CHANGED_ROWS = "hmskort_brreg_changed_rows"
+
+
+def _create_stage() -> None:
+    """A temporary table shaped like StagedBrregUnit: no index to keep, nothing to delete after."""
+    cols = ", ".join(("run_id", *COLUMNS))
+    _drop_stage()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {cols} FROM {_table(StagedBrregUnit)}"
+            + (" WITH NO DATA" if connection.vendor == "postgresql" else " WHERE 0")
+        )
+
+
+def _drop_stage() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP VIEW IF EXISTS {CHANGES}")
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_ROWS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES) if value else value
+
+
+def _copy_line(row: dict, tail: str, run_prefix: str) -> str:
+    """One row in COPY's text format (faster than adapting each value in psycopg)."""
+    deleted = row["deleted_on"]
+    return "\t".join(
+        (
+            run_prefix,
+            row["orgnr"],
+            _copy_text(row["name"]),
+            _copy_text(row["organisation_form"]),
+            _copy_text(row["parent_orgnr"]),
+            "t" if row["is_sub_unit"] else "f",
+            "t" if row["registered_in_vat"] else "f",
+            "t" if row["bankrupt"] else "f",
+            "t" if row["under_liquidation"] else "f",
+            "t" if row["under_forced_dissolution"] else "f",
+            deleted.isoformat() if deleted else "\\N",
+            "t" if row["removed"] else "f",
+            _copy_text(row["nace_code"]),
+            _copy_text(json.dumps(row["address"], ensure_ascii=False)),
+            tail,
+        )
+    )
+
+
 def stage_rows(run: RegistryRun, rows: Iterable[dict], *, progress: Callable | None = None) -> int:
-    """Write rows to StagedBrregUnit for the run: COPY on PostgreSQL, batches elsewhere."""
+    """Write rows to the temporary stage: COPY on PostgreSQL, executemany batches elsewhere."""
     count = 0
+    address_at = COLUMNS.index("address")
+    cols = ", ".join(("run_id", *COLUMNS))
     if connection.vendor == "postgresql":
-        cols = ", ".join(("run_id", *COLUMNS))
-        copy_sql = f"COPY {_table(StagedBrregUnit)} ({cols}) FROM STDIN"
-        address_at = COLUMNS.index("address")
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as cp:
-            for row in rows:
-                values = [row[c] for c in COLUMNS]
-                values[address_at] = json.dumps(row["address"])
-                cp.write_row((run.pk, *values))
-                count += 1
-                if progress and count % 100_000 == 0:
-                    progress(count)
+        assert COLUMNS[-2:] == ("read_at", "read_from")
+        run_prefix = str(run.pk)
+        buffer: list[str] = []
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {STAGE} ({cols}) FROM STDIN") as cp:
+                tails: dict[tuple, str] = {}
+                for row in rows:
+                    key = (row["read_at"], row["read_from"])
+                    tail = tails.get(key)
+                    if tail is None:  # the rows of a run share when and where they were read
+                        if len(tails) > 1000:
+                            tails.clear()
+                        tail = row["read_at"].isoformat() + "\t" + _copy_text(row["read_from"])
+                        tails[key] = tail
+                    buffer.append(_copy_line(row, tail, run_prefix))
+                    count += 1
+                    if len(buffer) >= 2000:
+                        cp.write("\n".join(buffer) + "\n")
+                        buffer.clear()
+                    if progress and count % 100_000 == 0:
+                        progress(count)
+                if buffer:
+                    cp.write("\n".join(buffer) + "\n")
+            cursor.execute(f"ANALYZE {STAGE}")
         return count
-    batch: list[StagedBrregUnit] = []
-    for row in rows:
-        batch.append(StagedBrregUnit(run=run, **row))
-        count += 1
-        if len(batch) >= 2000:
-            StagedBrregUnit.objects.bulk_create(batch)
-            batch.clear()
-        if progress and count % 100_000 == 0:
-            progress(count)
-    if batch:
-        StagedBrregUnit.objects.bulk_create(batch)
+    marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
+    sql = f"INSERT INTO {STAGE} ({cols}) VALUES ({marks})"
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            values = [row[c] for c in COLUMNS]
+            values[address_at] = json.dumps(row["address"])
+            values[COLUMNS.index("read_at")] = connection.ops.adapt_datetimefield_value(
+                row["read_at"]
+            )
+            values[COLUMNS.index("deleted_on")] = connection.ops.adapt_datefield_value(
+                row["deleted_on"]
+            )
+            batch.append((run.pk, *values))
+            count += 1
+            if len(batch) >= 5000:
+                cursor.executemany(sql, batch)
+                batch.clear()
+            if progress and count % 100_000 == 0:
+                progress(count)
+        if batch:
+            cursor.executemany(sql, batch)
     return count
 
 
-def propose(run: RegistryRun) -> Proposal:
-    """Compare the run's staged units with the stored facts, in SQL."""
-    s, b = _table(StagedBrregUnit), _table(BrregUnit)
+def _changed_sql(a: str = "b", b: str = "s") -> str:
     d = _distinct()
-    any_change = " OR ".join(f"b.{f} {d} s.{f}" for f in FACT_FIELDS if f != "address")
-    # JSON columns compare as text on both databases.
-    addr = (
-        "CAST(b.address AS text) IS DISTINCT FROM CAST(s.address AS text)"
-        if connection.vendor == "postgresql"
-        else "b.address IS NOT s.address"
-    )
-    rule_change = " OR ".join(f"b.{f} {d} s.{f}" for f in RULE_FIELDS)
-    lost = (
-        "(b.registered_in_vat AND NOT s.registered_in_vat)"
-        " OR (NOT b.bankrupt AND s.bankrupt)"
-        " OR (NOT b.under_forced_dissolution AND s.under_forced_dissolution)"
-        " OR (b.deleted_on IS NULL AND s.deleted_on IS NOT NULL)"
-        " OR (NOT b.removed AND s.removed)"
-    )
-    proposal = Proposal()
+    plain = " OR ".join(f"{a}.{f} {d} {b}.{f}" for f in FACT_FIELDS if f != "address")
+    if connection.vendor == "postgresql":
+        addr = f"CAST({a}.address AS jsonb) IS DISTINCT FROM CAST({b}.address AS jsonb)"
+    else:
+        addr = f"{a}.address IS NOT {b}.address"
+    return f"({plain} OR {addr})"
+
+
+def _diff(run: RegistryRun, source: str) -> None:
+    """Build CHANGES: the staged units that differ from the stored facts, with what they do.
+
+    One join over the stage; the counts, the recompute list, the upsert and the review copy
+    all read this (much smaller) table. With no stored facts at all it is a view of the stage.
+    """
+    b = _table(BrregUnit)
+    d = _distinct()
+    cols = ", ".join(f"s.{c}" for c in ("run_id", *COLUMNS))
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP VIEW IF EXISTS {CHANGES}")
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_ROWS}")
+        if not BrregUnit.objects.exists():
+            cursor.execute(
+                f"CREATE TEMPORARY VIEW {CHANGES} AS SELECT {cols}, 0 AS is_lost, 1 AS is_relevant"
+                f" FROM {source} s WHERE s.run_id = {int(run.pk)}"
+            )
+            return
+        rule_change = " OR ".join(f"b.{f} {d} s.{f}" for f in RULE_FIELDS)
+        lost = (
+            "(b.registered_in_vat AND NOT s.registered_in_vat)"
+            " OR (NOT b.bankrupt AND s.bankrupt)"
+            " OR (NOT b.under_forced_dissolution AND s.under_forced_dissolution)"
+            " OR (b.deleted_on IS NULL AND s.deleted_on IS NOT NULL)"
+            " OR (NOT b.removed AND s.removed)"
+        )
         cursor.execute(
-            f"SELECT COUNT(*),"
-            f" SUM(CASE WHEN b.orgnr IS NULL OR {any_change} OR {addr} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN b.orgnr IS NOT NULL AND ({lost}) THEN 1 ELSE 0 END)"
-            f" FROM {s} s LEFT JOIN {b} b ON b.orgnr = s.orgnr WHERE s.run_id = %s",
+            f"CREATE TEMPORARY TABLE {CHANGED_ROWS} AS SELECT {cols},"
+            f" CASE WHEN b.orgnr IS NOT NULL AND ({lost}) THEN 1 ELSE 0 END AS is_lost,"
+            f" CASE WHEN b.orgnr IS NULL OR {rule_change} THEN 1 ELSE 0 END AS is_relevant"
+            f" FROM {source} s LEFT JOIN {b} b ON b.orgnr = s.orgnr"
+            f" WHERE s.run_id = %s AND (b.orgnr IS NULL OR {_changed_sql()})",
             [run.pk],
         )
-        read, changed, lost_count = cursor.fetchone()
-        proposal.read, proposal.changed, proposal.lost = read or 0, changed or 0, lost_count or 0
+        cursor.execute(f"CREATE TEMPORARY VIEW {CHANGES} AS SELECT * FROM {CHANGED_ROWS}")
+
+
+def propose(run: RegistryRun, source: str = STAGE, *, read: int | None = None) -> Proposal:
+    """Compare the run's staged units with the stored facts, in SQL."""
+    _diff(run, source)
+    b = _table(BrregUnit)
+    proposal = Proposal()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(is_lost) FROM {CHANGES}")
+        changed, lost_count = cursor.fetchone()
+        proposal.changed, proposal.lost = changed or 0, lost_count or 0
+        if read is None:
+            cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE run_id = %s", [run.pk])
+            read = cursor.fetchone()[0]
+        proposal.read = read
         cursor.execute(
             f"SELECT COUNT(*) FROM {b} WHERE deleted_on IS NULL AND NOT removed AND NOT is_sub_unit"
         )
         proposal.known = cursor.fetchone()[0]
         # Only companies the card register knows can have cards to recompute.
         cursor.execute(
-            f"SELECT s.orgnr FROM {s} s LEFT JOIN {b} b ON b.orgnr = s.orgnr"
-            f" WHERE s.run_id = %s AND (b.orgnr IS NULL OR {rule_change})"
-            f" AND s.orgnr IN (SELECT orgnr FROM {_table(Company)})",
-            [run.pk],
+            f"SELECT x.orgnr FROM {CHANGES} x JOIN {_table(Company)} c ON c.orgnr = x.orgnr"
+            f" WHERE x.is_relevant = 1"
         )
         proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
     return proposal
 
 
-def _apply_staged(run: RegistryRun) -> None:
-    s, b = _table(StagedBrregUnit), _table(BrregUnit)
+def _apply(run: RegistryRun, source: str, *, touch_unchanged: bool) -> None:
+    """Upsert the units that changed. Facts read earlier never overwrite facts read later.
+
+    `touch_unchanged` (feeds, look-ups: a few units) also renews read_at of units that did not
+    change. A bulk file rewrites only the units that changed: their read_at is when the change
+    was read, and the run records when the whole register was last confirmed.
+    """
+    b = _table(BrregUnit)
     cols = ", ".join(COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "orgnr")
+    origin = source if touch_unchanged else CHANGES
     with connection.cursor() as cursor:
-        # Facts read earlier never overwrite facts read later (a held run approved late).
         cursor.execute(
-            f"INSERT INTO {b} ({cols}) SELECT {cols} FROM {s} WHERE run_id = %s"
-            f" ON CONFLICT (orgnr) DO UPDATE SET {updates}"
-            f" WHERE excluded.read_at >= {b}.read_at",
+            f"INSERT INTO {b} ({cols}) SELECT {cols} FROM {origin} WHERE run_id = %s"
+            f" ON CONFLICT (orgnr) DO UPDATE SET {updates} WHERE excluded.read_at >= {b}.read_at",
             [run.pk],
         )
-        cursor.execute(f"DELETE FROM {s} WHERE run_id = %s", [run.pk])
 
 
-def _discard_unchanged(run: RegistryRun) -> None:
-    """Keep only the staged units that differ from the stored facts (what staff review)."""
-    s, b = _table(StagedBrregUnit), _table(BrregUnit)
-    d = _distinct()
-    same = " AND ".join(f"NOT (b.{f} {d} s.{f})" for f in FACT_FIELDS if f != "address")
+def _keep_for_review(run: RegistryRun) -> None:
+    """Copy the staged units that differ from the stored facts to StagedBrregUnit for review."""
+    cols = ", ".join(("run_id", *COLUMNS))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {s} WHERE run_id = %s AND id IN ("
-            f"SELECT s.id FROM {s} s JOIN {b} b ON b.orgnr = s.orgnr"
-            f" WHERE s.run_id = %s AND {same})",
-            [run.pk, run.pk],
+            f"INSERT INTO {_table(StagedBrregUnit)} ({cols}) SELECT {cols} FROM {CHANGES}"
         )
 
 
@@ -338,15 +445,17 @@ def stage_and_conclude(
     force: bool = False,
     progress: Callable | None = None,
     before_apply: Callable[[], None] | None = None,
+    touch_unchanged: bool = True,
 ) -> RegistryRun:
     """Stage, compare, and apply or hold, in one transaction. Failures change nothing."""
     try:
         with transaction.atomic():
-            stage_rows(run, rows, progress=progress)
-            proposal = propose(run)
+            _create_stage()
+            read = stage_rows(run, rows, progress=progress)
+            proposal = propose(run, read=read)
 
             def apply():
-                _apply_staged(run)
+                _apply(run, STAGE, touch_unchanged=touch_unchanged)
                 if before_apply:
                     before_apply()
 
@@ -354,9 +463,10 @@ def stage_and_conclude(
                 run,
                 proposal,
                 apply=apply,
-                discard_unchanged=lambda: _discard_unchanged(run),
+                discard_unchanged=lambda: _keep_for_review(run),
                 force=force,
             )
+            _drop_stage()
     except (RegisterError, ijson.JSONError, EOFError, OSError, ValueError) as exc:
         return fail_run(run, str(exc) or exc.__class__.__name__)
     return run
@@ -364,15 +474,15 @@ def stage_and_conclude(
 
 def apply_held(run: RegistryRun) -> None:
     """Approve a held run: apply its staged units (called by services.approve_run)."""
-    proposal = propose(run)
-    proposal.read = run.records_read
-    conclude(
-        run,
-        proposal,
-        apply=lambda: _apply_staged(run),
-        discard_unchanged=lambda: None,
-        force=True,
-    )
+    staged = _table(StagedBrregUnit)
+    proposal = propose(run, staged, read=run.records_read)
+
+    def apply():
+        _apply(run, staged, touch_unchanged=True)
+        StagedBrregUnit.objects.filter(run=run).delete()
+
+    conclude(run, proposal, apply=apply, discard_unchanged=lambda: None, force=True)
+    _drop_stage()
 
 
 # --- Look-ups --------------------------------------------------------------------------------
