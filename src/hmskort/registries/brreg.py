@@ -250,11 +250,16 @@ def _drop_stage() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _copy_text(value: str) -> str:
-    return value.translate(_COPY_ESCAPES) if value else value
+    """Escape a value for COPY's text format (most values need nothing: check before replacing)."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
 
 
 def _copy_line(row: dict, tail: str, run_prefix: str) -> str:
@@ -275,7 +280,7 @@ def _copy_line(row: dict, tail: str, run_prefix: str) -> str:
             deleted.isoformat() if deleted else "\\N",
             "t" if row["removed"] else "f",
             _copy_text(row["nace_code"]),
-            _copy_text(json.dumps(row["address"], ensure_ascii=False)),
+            _copy_text(_encode_json(row["address"])),
             tail,
         )
     )
