@@ -151,12 +151,11 @@ def phase_import(path: Path, fresh: bool) -> None:
     if fresh:
         BrregUnit.objects.all().delete()
         FeedCursor.objects.all().delete()
+    started = time.perf_counter()
     run = brreg.import_bulk(path, force=True)
-    print(
-        json.dumps(
-            {"units": run.records_read, "changed": run.records_changed, "status": run.status}
-        )
-    )
+    elapsed = time.perf_counter() - started
+    result = {"units": run.records_read, "changed": run.records_changed, "status": run.status}
+    print(json.dumps({**result, "work_seconds": elapsed}))
 
 
 def measure(label: str, args: list[str]) -> dict:
@@ -171,6 +170,7 @@ def measure(label: str, args: list[str]) -> dict:
         raise SystemExit(f"{label} failed ({status}): {out}")
     result = json.loads(out.strip().splitlines()[-1])
     result.update(label=label, seconds=elapsed, peak_mb=usage.ru_maxrss / 1024)
+    print(json.dumps(result), flush=True)
     return result
 
 

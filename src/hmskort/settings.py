@@ -256,3 +256,12 @@ HMSKORT_BEMANNING_URL = os.environ.get("HMSKORT_BEMANNING_URL", "")
 HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
 HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
+# Registers: HTTP timeout (s), retries with doubling backoff (s), and the mass-change guard (a run
+# that takes a duty away from more than RATIO of the known units, and more than MIN, is held).
+HMSKORT_REGISTRY_TIMEOUT = float(os.environ.get("HMSKORT_REGISTRY_TIMEOUT", "15"))
+HMSKORT_REGISTRY_RETRIES = int(os.environ.get("HMSKORT_REGISTRY_RETRIES", "3"))
+HMSKORT_REGISTRY_BACKOFF = float(os.environ.get("HMSKORT_REGISTRY_BACKOFF", "0.5"))
+HMSKORT_REGISTRY_MASS_CHANGE_RATIO = float(
+    os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_RATIO", "0.02")
+)
+HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_MIN", "20"))

@@ -296,3 +296,31 @@ def test_import_command_reports_the_run(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "brreg-bulk: ok" in out
     assert "read 1" in out
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        unit(orgnr_for(20)),
+        unit(orgnr_for(21), 'Tab\tand \\ "quotes" Øst', slettedato="2024-02-29", konkurs=True),
+        unit(orgnr_for(22), naeringskode1=None, organisasjonsform=None, forretningsadresse=None),
+        sub_unit(orgnr_for(23), orgnr_for(20)),
+        {"organisasjonsnummer": orgnr_for(24), "navn": "Minimal AS"},
+    ],
+)
+def test_the_fast_bulk_mapping_gives_exactly_what_the_general_one_gives(data):
+    read_at = timezone.now()
+    tail = brreg.copy_tail(read_at, "file:enheter.json.gz")
+    sub = "overordnetEnhet" in data
+    general = brreg.unit_row(data, sub_unit=sub, read_at=read_at, read_from="file:enheter.json.gz")
+    assert brreg.unit_copy_line(data, sub_unit=sub, tail=tail) == brreg._copy_line(general, tail)
+
+
+@pytest.mark.parametrize(
+    "data", [{"navn": "no number"}, ["not", "an", "object"], {"organisasjonsnummer": "12345"}]
+)
+def test_the_fast_bulk_mapping_refuses_what_the_general_one_refuses(data):
+    from hmskort.registries.http import MalformedData
+
+    with pytest.raises(MalformedData):
+        brreg.unit_copy_line(data, sub_unit=False, tail="x")

@@ -22,13 +22,21 @@ from typing import Any
 import httpx
 import ijson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from hmskort.companies.models import Company
 
-from .http import MalformedData, RegisterError, get_json, make_client, parse_json, request
+from .http import (
+    MalformedData,
+    RegisterError,
+    RegisterUnavailable,
+    get_json,
+    make_client,
+    parse_json,
+    request,
+)
 from .models import BrregUnit, FeedCursor, RegistryRun, StagedBrregUnit
 from .services import Proposal, conclude, fail_run, start_run
 
@@ -120,6 +128,53 @@ def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str)
         "read_at": read_at,
         "read_from": read_from[:300],
     }
+
+
+def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> str:
+    """`unit_row` and `_copy_line` in one step, for the bulk file on PostgreSQL (no dict between).
+
+    Must give exactly what `_copy_line(unit_row(…))` gives; a test holds the two together.
+    """
+    if not isinstance(data, dict):
+        raise MalformedData("a unit is not a JSON object")
+    orgnr = data.get("organisasjonsnummer")
+    if not isinstance(orgnr, str) or len(orgnr) != 9 or not orgnr.isdigit():
+        return _copy_line(unit_row(data, sub_unit=sub_unit, read_at=_EPOCH, read_from=""), tail)
+    form = data.get("organisasjonsform")
+    nace = data.get("naeringskode1")
+    address = (
+        data.get("forretningsadresse")
+        or data.get("beliggenhetsadresse")
+        or data.get("postadresse")
+        or {}
+    )
+    deleted = data.get("slettedato")
+    if deleted:
+        deleted_on = parse_date(deleted) if isinstance(deleted, str) else None
+        if deleted_on is None:
+            raise MalformedData(f"unit {orgnr} has a malformed slettedato")
+        deleted = deleted_on.isoformat()
+    else:
+        deleted = "\\N"
+    name = data.get("navn") or ""
+    return "\t".join(
+        (
+            orgnr,
+            _copy_text(str(name)[:300]),
+            _copy_text(str(form.get("kode") or "")[:8]) if isinstance(form, dict) else "",
+            _copy_text(str(data.get("overordnetEnhet") or "")[:9]),
+            "t" if sub_unit else "f",
+            "t" if data.get("registrertIMvaregisteret") else "f",
+            "t" if data.get("konkurs") else "f",
+            "t" if data.get("underAvvikling") else "f",
+            "t" if data.get("underTvangsavviklingEllerTvangsopplosning") else "f",
+            deleted,
+            "f",
+            _copy_text(str(nace.get("kode") or "")[:8]) if isinstance(nace, dict) else "",
+            _copy_text(_encode_json(address if isinstance(address, dict) else {})),
+            tail,
+        )
+    )
 
 
 def removed_row(
@@ -262,12 +317,11 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _copy_line(row: dict, tail: str, run_prefix: str) -> str:
+def _copy_line(row: dict, tail: str) -> str:
     """One row in COPY's text format (faster than adapting each value in psycopg)."""
     deleted = row["deleted_on"]
     return "\t".join(
         (
-            run_prefix,
             row["orgnr"],
             _copy_text(row["name"]),
             _copy_text(row["organisation_form"]),
@@ -286,27 +340,48 @@ def _copy_line(row: dict, tail: str, run_prefix: str) -> str:
     )
 
 
-def stage_rows(run: RegistryRun, rows: Iterable[dict], *, progress: Callable | None = None) -> int:
-    """Write rows to the temporary stage: COPY on PostgreSQL, executemany batches elsewhere."""
+def copy_tail(read_at: dt.datetime, read_from: str) -> str:
+    return read_at.isoformat() + "\t" + _copy_text(read_from[:300])
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def stage_rows(
+    run: RegistryRun,
+    rows: Iterable[dict] | Iterable[str],
+    *,
+    progress: Callable | None = None,
+    direct: bool = False,
+) -> int:
+    """Write rows to the temporary stage: COPY on PostgreSQL, executemany batches elsewhere.
+
+    On PostgreSQL `rows` may be ready COPY lines (`unit_copy_line`). `direct` writes straight
+    into BrregUnit (the first import into an empty table: there is nothing to compare with).
+    """
     count = 0
     address_at = COLUMNS.index("address")
     cols = ", ".join(("run_id", *COLUMNS))
     if connection.vendor == "postgresql":
         assert COLUMNS[-2:] == ("read_at", "read_from")
-        run_prefix = str(run.pk)
+        if direct:
+            target, cols, prefix = _table(BrregUnit), ", ".join(COLUMNS), ""
+        else:
+            target, prefix = STAGE, f"{run.pk}\t"
         buffer: list[str] = []
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {STAGE} ({cols}) FROM STDIN") as cp:
+            with cursor.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as cp:
                 tails: dict[tuple, str] = {}
                 for row in rows:
-                    key = (row["read_at"], row["read_from"])
-                    tail = tails.get(key)
-                    if tail is None:  # the rows of a run share when and where they were read
-                        if len(tails) > 1000:
-                            tails.clear()
-                        tail = row["read_at"].isoformat() + "\t" + _copy_text(row["read_from"])
-                        tails[key] = tail
-                    buffer.append(_copy_line(row, tail, run_prefix))
+                    if isinstance(row, dict):
+                        key = (row["read_at"], row["read_from"])
+                        tail = tails.get(key)
+                        if tail is None:  # the rows of a run share when and where they were read
+                            if len(tails) > 1000:
+                                tails.clear()
+                            tail = tails[key] = copy_tail(row["read_at"], row["read_from"])
+                        row = _copy_line(row, tail)
+                    buffer.append(prefix + row)
                     count += 1
                     if len(buffer) >= 2000:
                         cp.write("\n".join(buffer) + "\n")
@@ -315,7 +390,8 @@ def stage_rows(run: RegistryRun, rows: Iterable[dict], *, progress: Callable | N
                         progress(count)
                 if buffer:
                     cp.write("\n".join(buffer) + "\n")
-            cursor.execute(f"ANALYZE {STAGE}")
+            if not direct:
+                cursor.execute(f"ANALYZE {STAGE}")
         return count
     marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
     sql = f"INSERT INTO {STAGE} ({cols}) VALUES ({marks})"
@@ -455,12 +531,28 @@ def stage_and_conclude(
     """Stage, compare, and apply or hold, in one transaction. Failures change nothing."""
     try:
         with transaction.atomic():
-            _create_stage()
-            read = stage_rows(run, rows, progress=progress)
-            proposal = propose(run, read=read)
+            direct = connection.vendor == "postgresql" and not BrregUnit.objects.exists()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # room for the hash joins of a bulk file
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
+            if direct:
+                # Nothing stored yet: nothing to compare with, no duty can be lost.
+                read = stage_rows(run, rows, progress=progress, direct=True)
+                proposal = Proposal(read=read, changed=read)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT c.orgnr FROM {_table(Company)} c"
+                        f" JOIN {_table(BrregUnit)} b ON b.orgnr = c.orgnr"
+                    )
+                    proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
+            else:
+                _create_stage()
+                read = stage_rows(run, rows, progress=progress)
+                proposal = propose(run, read=read)
 
             def apply():
-                _apply(run, STAGE, touch_unchanged=touch_unchanged)
+                if not direct:
+                    _apply(run, STAGE, touch_unchanged=touch_unchanged)
                 if before_apply:
                     before_apply()
 
@@ -474,6 +566,8 @@ def stage_and_conclude(
             _drop_stage()
     except (RegisterError, ijson.JSONError, EOFError, OSError, ValueError) as exc:
         return fail_run(run, str(exc) or exc.__class__.__name__)
+    except DatabaseError as exc:  # e.g. a unit twice in one file: nothing was applied
+        return fail_run(run, f"the facts could not be stored: {exc}".strip())
     return run
 
 
@@ -643,10 +737,16 @@ def import_bulk(
     run = start_run(RegistryRun.Source.BRREG_BULK, str(path))
     read_at = timezone.now()
     read_from = f"file:{path.name}"
-    rows = (
-        unit_row(data, sub_unit=sub_units, read_at=read_at, read_from=read_from)
-        for data in iter_bulk_units(path)
-    )
+    if connection.vendor == "postgresql":
+        tail = copy_tail(read_at, read_from)
+        rows = (
+            unit_copy_line(data, sub_unit=sub_units, tail=tail) for data in iter_bulk_units(path)
+        )
+    else:
+        rows = (
+            unit_row(data, sub_unit=sub_units, read_at=read_at, read_from=read_from)
+            for data in iter_bulk_units(path)
+        )
 
     def start_feed_here():
         # A first bulk import is a snapshot: the change feed can start from its time.
@@ -659,3 +759,45 @@ def import_bulk(
     return stage_and_conclude(
         run, rows, force=force, progress=progress, before_apply=start_feed_here
     )
+
+
+def sync_bulk(*, progress: Callable[[int], None] | None = None) -> list[RegistryRun]:
+    """Download the bulk files (`/enheter/lastned`, `/underenheter/lastned`) and import them.
+
+    Downloads stream to a file under VAR_DIR/registries (never held in memory); a download that
+    fails is recorded as a failed run and changes nothing.
+    """
+    folder = Path(settings.VAR_DIR) / "registries"
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for kind in ("enheter", "underenheter"):
+        url = f"{base_url()}/{kind}/lastned"
+        target = folder / f"{kind}_alle.json.gz"
+        partial = target.with_suffix(".part")
+        try:
+            timeout = float(getattr(settings, "HMSKORT_REGISTRY_TIMEOUT", 15.0))
+            with (
+                httpx.stream(
+                    "GET",
+                    url,
+                    timeout=httpx.Timeout(timeout, read=max(timeout, 60.0)),
+                    headers={
+                        "Accept": "*/*",
+                        "User-Agent": "hmskort registry sync",
+                    },
+                    follow_redirects=True,
+                ) as response,
+                partial.open("wb") as fh,
+            ):
+                if not response.is_success:
+                    raise RegisterUnavailable(f"{url} answered HTTP {response.status_code}")
+                for chunk in response.iter_raw(1 << 20):
+                    fh.write(chunk)
+            partial.replace(target)
+        except (httpx.HTTPError, RegisterUnavailable, OSError) as exc:
+            run = start_run(RegistryRun.Source.BRREG_BULK, url)
+            runs.append(fail_run(run, str(exc) or exc.__class__.__name__))
+            partial.unlink(missing_ok=True)
+            continue
+        runs.append(import_bulk(target, sub_units=kind == "underenheter", progress=progress))
+    return runs
