@@ -140,3 +140,22 @@ def test_staff_approve_a_held_run_in_the_admin(client, tmp_path):
     assert (
         client.get(reverse("admin:registries_registryrun_change", args=[run.pk])).status_code == 200
     )
+
+
+def test_a_new_name_in_the_register_becomes_the_company_s_name(brreg_api):
+    from hmskort.audit.models import AuditEvent
+    from tests.factories import registered_company
+
+    company = registered_company()
+    FeedCursor.objects.create(feed="brreg:enheter", last_update_id=1)
+    brreg_api.expect_request(f"{API}/oppdateringer/enheter").respond_with_json(
+        feed_page([(2, company.orgnr, "Endring")])
+    )
+    brreg_api.expect_request(f"{API}/enheter/{company.orgnr}").respond_with_json(
+        unit(company.orgnr, "Nytt Navn AS")
+    )
+    brreg.sync_feed("enheter")
+    company.refresh_from_db()
+    assert company.name == "Nytt Navn AS"
+    event = AuditEvent.objects.get(action="company.register_facts_applied")
+    assert event.data["name"][1] == "Nytt Navn AS"
