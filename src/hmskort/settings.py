@@ -257,3 +257,9 @@ HMSKORT_BRREG_URL = os.environ.get(
 ).rstrip("/")
 HMSKORT_RENHOLD_URL = os.environ.get("HMSKORT_RENHOLD_URL", "")
 HMSKORT_BEMANNING_URL = os.environ.get("HMSKORT_BEMANNING_URL", "")
+
+# --- Card check and API (checks, api, integrations) ----------------------------------------------
+# Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.
+HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
+HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")

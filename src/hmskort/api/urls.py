@@ -2,6 +2,9 @@
 
 from ninja import NinjaAPI
 
+from .cards import router as cards_router
+from .schemas import Ping
+
 api = NinjaAPI(
     title="hmskort API",
     version="1",
@@ -11,3 +14,12 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+
+
+@api.get("/ping", response=Ping, tags=["health"], summary="Health check without database")
+def ping(request):
+    """A constant answer, for integrators' health checks (and the benchmark's baseline)."""
+    return {"status": "ok", "api_version": "1"}
+
+
+api.add_router("/cards", cards_router)

@@ -6,4 +6,6 @@ from . import views
 app_name = "checks"
 urlpatterns = [
     path(_("check/"), views.check_card, name="check"),
+    # The URL in the card's QR code: /sjekk/<token>/ (and /en/check/<token>/).
+    path(_("check/<slug:token>/"), views.qr_landing, name="qr"),
 ]
