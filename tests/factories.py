@@ -12,6 +12,7 @@ from hmskort.cards.models import Card, CardState, CardType
 from hmskort.cards.numbers import new_card_number, new_qr_token
 from hmskort.companies.models import Company, Role
 from hmskort.people.models import Employment, Person
+from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
 
 _W1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
@@ -135,3 +136,54 @@ class RoleFactory(factory.django.DjangoModelFactory):
     holder_name = "Ola Nordmann"
     source = "local"
     read_at = factory.LazyFunction(timezone.now)
+
+
+class BrregUnitFactory(factory.django.DjangoModelFactory):
+    """A unit as read from Enhetsregisteret; by default alive and in the VAT register."""
+
+    class Meta:
+        model = BrregUnit
+        django_get_or_create = ("orgnr",)
+
+    orgnr = factory.LazyFunction(lambda: orgnr_for(next(_company_serial)))
+    name = factory.Sequence(lambda n: f"Enhet {n} AS")
+    organisation_form = "AS"
+    registered_in_vat = True
+    read_at = factory.LazyFunction(timezone.now)
+
+
+class CleaningApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CleaningApproval
+        django_get_or_create = ("orgnr",)
+
+    orgnr = factory.LazyFunction(lambda: orgnr_for(next(_company_serial)))
+    status = CleaningApproval.Status.APPROVED_WITH_EMPLOYEES
+    read_at = factory.LazyFunction(timezone.now)
+
+
+class StaffingApprovalFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StaffingApproval
+        django_get_or_create = ("orgnr",)
+
+    orgnr = factory.LazyFunction(lambda: orgnr_for(next(_company_serial)))
+    status = "Godkjent"
+    approved = True
+    read_at = factory.LazyFunction(timezone.now)
+
+
+def registered_company(**kwargs) -> Company:
+    """A main unit whose registration duties are met: found in Enhetsregisteret, VAT registered."""
+    company = CompanyFactory(**kwargs)
+    BrregUnitFactory(
+        orgnr=company.orgnr, name=company.name, organisation_form=company.organisation_form
+    )
+    return company
+
+
+def employed_person(company: Company, **kwargs) -> Person:
+    """A person with an employment in force with `company` (a sub-unit or a main unit)."""
+    person = PersonFactory(**kwargs)
+    EmploymentFactory(person=person, employer=company)
+    return person

@@ -1,0 +1,69 @@
+"""`hmskort cards recompute [--all] [--orgnr N ...] [--card NUMBER ...]`: recompute card validity."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from hmskort.cards.models import Card
+from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
+from hmskort.cards.services import recompute_all, recompute_cards
+from hmskort.cards.tasks import cards_touched_by_time
+
+
+class Command(BaseCommand):
+    help = "Card maintenance. `cards recompute --all` recomputes every card's validity."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        recompute = sub.add_parser("recompute", help="Recompute stored validity and reasons.")
+        recompute.add_argument("--all", action="store_true", help="Every card (streamed).")
+        recompute.add_argument("--orgnr", action="append", default=[], help="A unit's cards.")
+        recompute.add_argument("--card", action="append", default=[], help="A card number.")
+        recompute.add_argument("--cause", default="", help="Recorded with each change.")
+        recompute.add_argument("--chunk-size", type=int, default=0)
+
+    def handle(self, *args, **options):
+        if options["action"] == "recompute":
+            self._recompute(options)
+
+    def _recompute(self, options):
+        started = time.monotonic()
+        if options["all"]:
+            cause = options["cause"] or "recompute --all"
+            show = options["verbosity"] >= 1
+
+            def progress(done: int, total: int, changed: int) -> None:
+                if show:
+                    rate = done / max(time.monotonic() - started, 1e-9)
+                    self.stderr.write(
+                        f"\r{done:,}/{total:,} cards, {changed:,} changed ({rate:,.0f}/s)",
+                        ending="",
+                    )
+                    self.stderr.flush()
+
+            changed = recompute_all(
+                cause=cause, progress=progress, chunk_size=options["chunk_size"]
+            )
+            if show:
+                self.stderr.write("")
+        elif options["orgnr"] or options["card"]:
+            numbers = []
+            for raw in options["card"]:
+                try:
+                    numbers.append(normalise_card_number(raw))
+                except InvalidCardNumber:
+                    raise CommandError(f"Not a valid card number: {raw}") from None
+            card_ids = list(Card.objects.filter(number__in=numbers).values_list("pk", flat=True))
+            changed = recompute_cards(
+                card_ids=card_ids, orgnrs=options["orgnr"], cause=options["cause"] or "command"
+            )
+        else:
+            # Without arguments: what time passing may have changed (as the daily job does).
+            from django.utils import timezone
+
+            ids = cards_touched_by_time(timezone.localdate())
+            changed = recompute_cards(card_ids=ids, cause=options["cause"] or "daily")
+        elapsed = time.monotonic() - started
+        self.stdout.write(f"{changed} card(s) changed validity or reasons in {elapsed:.1f} s.")

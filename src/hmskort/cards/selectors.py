@@ -1,0 +1,80 @@
+"""Reads of cards. Views, the API and other apps read cards through these."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from hmskort.companies.models import Company
+
+from .models import Card, CardStatusChange
+from .numbers import InvalidCardNumber, normalise_card_number
+
+_RELATED = ("card_type", "holder", "company")
+
+
+def card_by_number(number: str) -> Card | None:
+    """The card with this number (spaces and dashes allowed), or None if unknown or malformed."""
+    try:
+        digits = normalise_card_number(number)
+    except InvalidCardNumber:
+        return None
+    return Card.objects.select_related(*_RELATED).filter(number=digits).first()
+
+
+def cards_by_numbers(numbers: list[str]) -> dict[str, Card]:
+    """Cards by normalised number, for bulk checks; malformed and unknown numbers are absent."""
+    digits = set()
+    for number in numbers:
+        try:
+            digits.add(normalise_card_number(number))
+        except InvalidCardNumber:
+            continue
+    return {c.number: c for c in Card.objects.select_related(*_RELATED).filter(number__in=digits)}
+
+
+def card_by_qr_token(token: str) -> Card | None:
+    if not token or len(token) > 64:
+        return None
+    return Card.objects.select_related(*_RELATED).filter(qr_token=token).first()
+
+
+def cards_for_company(
+    company: Company,
+    *,
+    valid: bool | None = None,
+    states: list[str] | tuple[str, ...] | None = None,
+    card_type: str | None = None,
+    holder_id: int | None = None,
+) -> QuerySet[Card]:
+    """The cards of a company (a sub-unit stands for its main unit), newest first."""
+    main = company.main_unit
+    qs = Card.objects.select_related(*_RELATED).filter(company=main)
+    if valid is not None:
+        qs = qs.filter(valid=valid)
+    if states:
+        qs = qs.filter(state__in=states)
+    if card_type:
+        qs = qs.filter(card_type__code=card_type)
+    if holder_id is not None:
+        qs = qs.filter(holder_id=holder_id)
+    return qs.order_by("-created_at", "-pk")
+
+
+def cards_for_person(person_id: int) -> QuerySet[Card]:
+    return (
+        Card.objects.select_related(*_RELATED)
+        .filter(holder_id=person_id)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def card_status_history(card: Card) -> QuerySet[CardStatusChange]:
+    """Every change of the card's validity or reasons, newest first."""
+    return CardStatusChange.objects.filter(card=card).order_by("-at", "-pk")
+
+
+def invalid_since(card: Card) -> CardStatusChange | None:
+    """The status change that made the card invalid as it is now (since when, and why)."""
+    if card.valid:
+        return None
+    return card_status_history(card).first()

@@ -1,0 +1,650 @@
+"""Every change to cards: ordering, the lifecycle, and recomputing validity from the facts.
+
+The recompute turns facts (registers' tables, employments, roles, the card's state) into each
+card's stored `valid` and `reasons`. It writes a status-history row and an AuditEvent only for
+cards whose validity or reasons changed, and after commit sends `card_validity_changed`.
+It streams cards in id order in chunks, so memory stays flat however many cards there are.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hmskort.audit.models import AuditEvent
+from hmskort.audit.services import Actor, record, record_many
+from hmskort.companies.models import OWNER_WORKER_FORMS, OWNER_WORKER_ROLE_CODES, Company, Role
+from hmskort.identifiers import is_valid_national_id
+from hmskort.people.models import Employment, Person
+from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
+
+from .models import Card, CardState, CardStatusChange, CardType
+from .numbers import new_card_number, new_qr_token
+from .rules import CardFacts, evaluate
+from .signals import CardValidityChange, card_validity_changed
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ACTIVE_STATES",
+    "TRANSITIONS",
+    "CardValidityChange",
+    "IllegalTransition",
+    "card_block",
+    "card_issue",
+    "card_order",
+    "card_reject",
+    "card_replace",
+    "card_report_lost",
+    "card_report_stolen",
+    "card_terminate",
+    "card_transition",
+    "card_unblock",
+    "recompute_all",
+    "recompute_cards",
+]
+
+S = CardState
+
+# Legal lifecycle transitions. Anything else is refused.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.ORDERED: frozenset({S.AWAITING_DOCUMENTS, S.AWAITING_VERIFICATION, S.REJECTED, S.TERMINATED}),
+    S.AWAITING_DOCUMENTS: frozenset({S.AWAITING_VERIFICATION, S.REJECTED, S.TERMINATED}),
+    S.AWAITING_VERIFICATION: frozenset(
+        {S.APPROVED, S.AWAITING_DOCUMENTS, S.REJECTED, S.TERMINATED}
+    ),
+    S.APPROVED: frozenset({S.IN_PRODUCTION, S.REJECTED, S.TERMINATED}),
+    S.IN_PRODUCTION: frozenset({S.ISSUED, S.TERMINATED}),
+    S.ISSUED: frozenset({S.LOST, S.STOLEN, S.BLOCKED, S.TERMINATED, S.REPLACED}),
+    S.BLOCKED: frozenset({S.ISSUED, S.LOST, S.STOLEN, S.TERMINATED, S.REPLACED}),
+    S.LOST: frozenset(),
+    S.STOLEN: frozenset(),
+    S.TERMINATED: frozenset(),
+    S.REPLACED: frozenset(),
+    S.REJECTED: frozenset(),
+}
+
+PRE_ISSUE_STATES = (
+    S.ORDERED,
+    S.AWAITING_DOCUMENTS,
+    S.AWAITING_VERIFICATION,
+    S.APPROVED,
+    S.IN_PRODUCTION,
+)
+# A card in one of these states counts against "one active card per type, person and employer".
+ACTIVE_STATES = (*PRE_ISSUE_STATES, S.ISSUED, S.BLOCKED)
+
+BLOCK_REASONS = ("employment_ended", "employer_request", "issuer_decision")
+
+
+class IllegalTransition(ValidationError):
+    """The card cannot go from its state to the requested one."""
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def expiry_for(issued_on: dt.date) -> dt.date:
+    """The first day a card issued on `issued_on` is no longer valid (two years later)."""
+    return _add_years(issued_on, settings.HMSKORT_CARD_VALIDITY_YEARS)
+
+
+# --- Recompute -----------------------------------------------------------------------------
+
+CHUNK_SIZE = 5000
+_ID_BATCH = 900  # ids per IN (...) on SQLite
+
+_FACT_COLUMNS = (
+    "id",
+    "number",
+    "state",
+    "expires_on",
+    "valid",
+    "reasons",
+    "company_id",
+    "requires_cleaning_approval",
+    "requires_residence_permit",
+    "national_id",
+    "needs_residence_permit",
+    "residence_permit_until",
+    "organisation_form",
+    "is_staffing_agency",
+    "vat_exempt",
+    "brreg_orgnr",
+    "removed",
+    "deleted_on",
+    "bankrupt",
+    "under_forced_dissolution",
+    "registered_in_vat",
+    "cleaning_status",
+    "staffing_approved",
+    "employment",
+    "owner_role",
+)
+
+
+def _in_list(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _facts_sql(where: str) -> str:
+    t = {
+        "card": Card._meta.db_table,
+        "type": CardType._meta.db_table,
+        "person": Person._meta.db_table,
+        "company": Company._meta.db_table,
+        "brreg": BrregUnit._meta.db_table,
+        "cleaning": CleaningApproval._meta.db_table,
+        "staffing": StaffingApproval._meta.db_table,
+        "employment": Employment._meta.db_table,
+        "role": Role._meta.db_table,
+    }
+    forms = ", ".join(f"'{f}'" for f in OWNER_WORKER_FORMS)
+    codes = ", ".join(f"'{c}'" for c in OWNER_WORKER_ROLE_CODES)
+    # Only table names and constants are interpolated; values go in as parameters.
+    return f"""
+        SELECT c.id, c.number, c.state, c.expires_on, c.valid, c.reasons, c.company_id,
+               ct.requires_cleaning_approval, ct.requires_residence_permit,
+               p.national_id, p.needs_residence_permit, p.residence_permit_until,
+               co.organisation_form, co.is_staffing_agency, co.vat_exempt,
+               b.orgnr, b.removed, b.deleted_on, b.bankrupt, b.under_forced_dissolution,
+               b.registered_in_vat, cl.status, sa.approved,
+               (SELECT MAX(CASE WHEN e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s)
+                                THEN 1 ELSE 0 END)
+                  FROM {t["employment"]} e
+                 WHERE e.main_unit_id = c.company_id AND e.person_id = c.holder_id),
+               CASE WHEN co.organisation_form IN ({forms}) AND EXISTS (
+                    SELECT 1 FROM {t["role"]} r
+                     WHERE r.company_id = c.company_id AND r.national_id = p.national_id
+                       AND r.code IN ({codes})) THEN 1 ELSE 0 END
+          FROM {t["card"]} c
+          JOIN {t["type"]} ct ON ct.id = c.card_type_id
+          JOIN {t["person"]} p ON p.id = c.holder_id
+          JOIN {t["company"]} co ON co.id = c.company_id
+          LEFT JOIN {t["brreg"]} b ON b.orgnr = co.orgnr
+          LEFT JOIN {t["cleaning"]} cl ON cl.orgnr = co.orgnr
+          LEFT JOIN {t["staffing"]} sa ON sa.orgnr = co.orgnr
+         WHERE {where}
+         ORDER BY c.id
+    """  # noqa: S608
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _as_reasons(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = json.loads(value)
+    return tuple(value)
+
+
+_APPROVED_CLEANING = frozenset(str(s) for s in CleaningApproval.APPROVED_STATUSES)
+
+
+def facts_from_row(row: Sequence[Any], today: dt.date, allow_test_ids: bool) -> CardFacts:
+    r = dict(zip(_FACT_COLUMNS, row, strict=True))
+    brreg_read = r["brreg_orgnr"] is not None
+    employment = r["employment"]
+    return CardFacts(
+        today=today,
+        state=r["state"],
+        expires_on=_as_date(r["expires_on"]),
+        requires_cleaning_approval=bool(r["requires_cleaning_approval"]),
+        requires_residence_permit=bool(r["requires_residence_permit"]),
+        national_id_valid=is_valid_national_id(r["national_id"], allow_test=allow_test_ids),
+        needs_residence_permit=bool(r["needs_residence_permit"]),
+        residence_permit_until=_as_date(r["residence_permit_until"]),
+        employment_reported=employment is not None,
+        employment_active=bool(employment),
+        owner_role=bool(r["owner_role"]),
+        brreg_read=brreg_read,
+        brreg_removed=bool(r["removed"]),
+        deleted_on=_as_date(r["deleted_on"]),
+        bankrupt=bool(r["bankrupt"]),
+        under_forced_dissolution=bool(r["under_forced_dissolution"]),
+        registered_in_vat=bool(r["registered_in_vat"]),
+        vat_exempt=bool(r["vat_exempt"]),
+        is_staffing_agency=bool(r["is_staffing_agency"]),
+        staffing_approved=bool(r["staffing_approved"]),
+        cleaning_approved=r["cleaning_status"] in _APPROVED_CLEANING,
+    )
+
+
+@dataclass
+class _Changed:
+    card_id: int
+    number: str
+    company_id: int
+    state: str
+    valid: bool
+    reasons: tuple[str, ...]
+    was_valid: bool
+    was_reasons: tuple[str, ...]
+
+
+def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
+    allow_test = settings.HMSKORT_ALLOW_TEST_IDENTITIES
+    changed = []
+    for row in rows:
+        verdict = evaluate(facts_from_row(row, today, allow_test))
+        was_valid, was_reasons = bool(row[4]), _as_reasons(row[5])
+        if verdict.valid != was_valid or verdict.reasons != was_reasons:
+            changed.append(
+                _Changed(
+                    card_id=row[0],
+                    number=row[1],
+                    company_id=row[6],
+                    state=row[2],
+                    valid=verdict.valid,
+                    reasons=verdict.reasons,
+                    was_valid=was_valid,
+                    was_reasons=was_reasons,
+                )
+            )
+    return changed
+
+
+def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> None:
+    """Store new validity, status history and audit events for changed cards (one transaction)."""
+    if not changed:
+        return
+    table = Card._meta.db_table
+    ops = connection.ops
+    now_db = ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""
+                UPDATE {table} AS c
+                   SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
+                       updated_at = %s
+                  FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::boolean[]) AS valid,
+                               unnest(%s::text[])::jsonb AS reasons) AS v
+                 WHERE c.id = v.id
+                """,  # noqa: S608
+                [
+                    now_db,
+                    now_db,
+                    [c.card_id for c in changed],
+                    [c.valid for c in changed],
+                    [json.dumps(list(c.reasons)) for c in changed],
+                ],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET valid = %s, reasons = %s, validity_changed_at = %s, "  # noqa: S608
+                "updated_at = %s WHERE id = %s",
+                [
+                    (c.valid, json.dumps(list(c.reasons)), now_db, now_db, c.card_id)
+                    for c in changed
+                ],
+            )
+    CardStatusChange.objects.bulk_create(
+        [
+            CardStatusChange(
+                card_id=c.card_id,
+                at=now,
+                valid=c.valid,
+                reasons=list(c.reasons),
+                state=c.state,
+                cause=cause[:64],
+            )
+            for c in changed
+        ],
+        batch_size=5000,
+    )
+    actor = Actor.system("recompute")
+    record_many(
+        [
+            AuditEvent(
+                actor_kind=actor.kind,
+                actor_ref=actor.ref,
+                actor_label=cause[:200],
+                action="card.validity_changed",
+                object_type="cards.card",
+                object_id=str(c.card_id),
+                company_id=c.company_id,
+                data={
+                    "valid": c.valid,
+                    "reasons": list(c.reasons),
+                    "previous_valid": c.was_valid,
+                    "previous_reasons": list(c.was_reasons),
+                    "cause": cause,
+                },
+            )
+            for c in changed
+        ]
+    )
+    changes = [
+        CardValidityChange(
+            card_id=c.card_id, number=c.number, valid=c.valid, reasons=c.reasons, at=now
+        )
+        for c in changed
+    ]
+    transaction.on_commit(lambda: _send_changes(changes))
+
+
+def _send_changes(changes: list[CardValidityChange]) -> None:
+    for receiver, response in card_validity_changed.send_robust(sender=Card, changes=changes):
+        if isinstance(response, Exception):
+            log.error(
+                "card_validity_changed receiver %r failed",
+                receiver,
+                exc_info=(type(response), response, response.__traceback__),
+            )
+
+
+def _recompute_ids(card_ids: Sequence[int], *, cause: str, today: dt.date) -> int:
+    """Recompute the given cards (already resolved), chunk by chunk; return how many changed."""
+    total = 0
+    ops = connection.ops
+    today_db = ops.adapt_datefield_value(today)
+    batch = CHUNK_SIZE if connection.vendor == "postgresql" else _ID_BATCH
+    for start in range(0, len(card_ids), batch):
+        ids = list(card_ids[start : start + batch])
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute(_facts_sql("c.id = ANY(%s)"), [today_db, today_db, ids])
+                else:
+                    cursor.execute(
+                        _facts_sql(f"c.id IN ({_in_list(ids)})"), [today_db, today_db, *ids]
+                    )
+                rows = cursor.fetchall()
+            changed = _evaluate_rows(rows, today)
+            _write_changes(changed, cause=cause, now=timezone.now())
+        total += len(changed)
+    return total
+
+
+def _card_ids_for(
+    *,
+    card_ids: Iterable[int] | None,
+    company_ids: Iterable[int] | None,
+    orgnrs: Iterable[str] | None,
+    person_ids: Iterable[int] | None,
+) -> list[int]:
+    condition = Q(pk__in=[])
+    main_ids: set[int] = set()
+    if company_ids:
+        company_ids = list(company_ids)
+        main_ids.update(company_ids)
+        main_ids.update(
+            Company.objects.filter(pk__in=company_ids, parent__isnull=False).values_list(
+                "parent_id", flat=True
+            )
+        )
+    if orgnrs:
+        for pk, parent_id in Company.objects.filter(orgnr__in=list(orgnrs)).values_list(
+            "pk", "parent_id"
+        ):
+            main_ids.add(parent_id or pk)
+    if main_ids:
+        condition |= Q(company_id__in=main_ids)
+    if card_ids:
+        condition |= Q(pk__in=list(card_ids))
+    if person_ids:
+        condition |= Q(holder_id__in=list(person_ids))
+    return sorted(Card.objects.filter(condition).values_list("pk", flat=True))
+
+
+def recompute_cards(
+    *,
+    card_ids: Iterable[int] | None = None,
+    company_ids: Iterable[int] | None = None,
+    orgnrs: Iterable[str] | None = None,
+    person_ids: Iterable[int] | None = None,
+    cause: str,
+) -> int:
+    """Recompute the cards touched by changed facts; return how many changed validity/reasons.
+
+    `company_ids` and `orgnrs` may name main units or sub-units: a sub-unit stands for its main
+    unit's cards (the card always carries the main unit).
+    """
+    ids = _card_ids_for(
+        card_ids=card_ids, company_ids=company_ids, orgnrs=orgnrs, person_ids=person_ids
+    )
+    if not ids:
+        return 0
+    return _recompute_ids(ids, cause=cause, today=timezone.localdate())
+
+
+def recompute_all(
+    *, cause: str, progress: Callable[[int, int, int], None] | None = None, chunk_size: int = 0
+) -> int:
+    """Recompute every card, streaming in id order; return how many changed.
+
+    `progress(done, total, changed)` is called after each chunk.
+    """
+    today = timezone.localdate()
+    today_db = connection.ops.adapt_datefield_value(today)
+    chunk = chunk_size or CHUNK_SIZE
+    total = Card.objects.count()
+    done = changed_total = 0
+    last_id = 0
+    while True:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _facts_sql("c.id > %s") + " LIMIT %s", [today_db, today_db, last_id, chunk]
+                )
+                rows = cursor.fetchall()
+            if not rows:
+                break
+            changed = _evaluate_rows(rows, today)
+            _write_changes(changed, cause=cause, now=timezone.now())
+        last_id = rows[-1][0]
+        done += len(rows)
+        changed_total += len(changed)
+        if progress:
+            progress(done, total, changed_total)
+        if len(rows) < chunk:
+            break
+    return changed_total
+
+
+# --- Ordering and the lifecycle ----------------------------------------------------------------
+
+
+def _refresh_validity(card: Card, cause: str) -> None:
+    _recompute_ids([card.pk], cause=cause, today=timezone.localdate())
+    card.refresh_from_db(fields=["valid", "reasons", "validity_changed_at"])
+
+
+def active_card_for(*, holder: Person, company: Company, card_type: CardType) -> Card | None:
+    """The holder's card of this type for this employer that still counts as active, if any.
+
+    An issued card that has expired no longer counts: ordering a new one is a renewal.
+    """
+    today = timezone.localdate()
+    return (
+        Card.objects.filter(
+            holder=holder, company=company, card_type=card_type, state__in=ACTIVE_STATES
+        )
+        .exclude(state__in=(S.ISSUED, S.BLOCKED), expires_on__lte=today)
+        .order_by("-pk")
+        .first()
+    )
+
+
+def _create_card(**fields: Any) -> Card:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Card.objects.create(
+                    number=new_card_number(), qr_token=new_qr_token(), **fields
+                )
+        except IntegrityError:
+            # A random number or token collided with an existing card: draw again.
+            continue
+    raise RuntimeError("could not draw a unique card number")
+
+
+@transaction.atomic
+def card_order(
+    *,
+    actor: Actor,
+    company: Company,
+    holder: Person,
+    card_type: CardType | None = None,
+    replaces: Card | None = None,
+) -> Card:
+    """Order a card for `holder` employed by `company` (a sub-unit stands for its main unit)."""
+    company = company.main_unit
+    card_type = card_type or company.card_type or CardType.objects.get(code="construction")
+    if company.card_type_id and company.card_type_id != card_type.pk:
+        raise ValidationError(
+            {
+                "card_type": _("%(company)s may only order %(card_type)s.")
+                % {"company": company.name, "card_type": company.card_type.name()}
+            }
+        )
+    # Serialise orders for the same person, so a double submit cannot create two cards.
+    Person.objects.select_for_update().filter(pk=holder.pk).first()
+    existing = active_card_for(holder=holder, company=company, card_type=card_type)
+    if existing is not None and existing != replaces:
+        raise ValidationError(
+            _(
+                "%(name)s already has an active %(card_type)s from %(company)s (card %(number)s). "
+                "To get a new one, replace that card."
+            )
+            % {
+                "name": holder.full_name,
+                "card_type": card_type.name(),
+                "company": company.name,
+                "number": existing.number,
+            },
+            code="duplicate_card",
+        )
+    card = _create_card(
+        card_type=card_type, holder=holder, company=company, state=S.ORDERED, replaces=replaces
+    )
+    record(
+        actor=actor,
+        action="card.ordered",
+        target=card,
+        company=company,
+        data={"card_type": card_type.code, "replaces": replaces.pk if replaces else None},
+    )
+    _refresh_validity(card, "card.ordered")
+    return card
+
+
+@transaction.atomic
+def card_transition(*, card: Card, to_state: str, actor: Actor, note: str = "") -> Card:
+    """Move a card to another lifecycle state; illegal transitions are refused."""
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    from_state = card.state
+    if to_state not in TRANSITIONS.get(from_state, frozenset()):
+        raise IllegalTransition(
+            _("A card that is %(from)s cannot become %(to)s.")
+            % {
+                "from": str(S(from_state).label).lower(),
+                "to": str(S(to_state).label).lower() if to_state in S.values else to_state,
+            },
+            code="illegal_transition",
+        )
+    card.state = to_state
+    update = ["state", "updated_at"]
+    if to_state == S.ISSUED and card.issued_on is None:
+        card.issued_on = timezone.localdate()
+        card.expires_on = expiry_for(card.issued_on)
+        update += ["issued_on", "expires_on"]
+    card.save(update_fields=update)
+    data: dict[str, Any] = {"from": from_state, "to": to_state}
+    if note:
+        data["note"] = note[:500]
+    record(actor=actor, action=f"card.{to_state}", target=card, company=card.company, data=data)
+    _refresh_validity(card, f"card.{to_state}")
+    return card
+
+
+@transaction.atomic
+def card_issue(*, card: Card, actor: Actor, issued_on: dt.date | None = None) -> Card:
+    """Ship the card: valid from here for two years. A replaced predecessor is retired."""
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    if card.state == S.IN_PRODUCTION:
+        card.issued_on = issued_on or timezone.localdate()
+        card.expires_on = expiry_for(card.issued_on)
+        card.save(update_fields=["issued_on", "expires_on", "updated_at"])
+    card = card_transition(card=card, to_state=S.ISSUED, actor=actor)
+    if card.replaces_id:
+        old = Card.objects.select_for_update().get(pk=card.replaces_id)
+        if S.REPLACED in TRANSITIONS[old.state]:
+            card_transition(card=old, to_state=S.REPLACED, actor=actor, note=card.number)
+    return card
+
+
+def card_report_lost(*, card: Card, actor: Actor) -> Card:
+    return card_transition(card=card, to_state=S.LOST, actor=actor)
+
+
+def card_report_stolen(*, card: Card, actor: Actor) -> Card:
+    return card_transition(card=card, to_state=S.STOLEN, actor=actor)
+
+
+def card_block(*, card: Card, actor: Actor, reason: str = "employer_request") -> Card:
+    """Block a card (employment ended, the employer's request, the issuer's decision)."""
+    if reason not in BLOCK_REASONS:
+        raise ValidationError({"reason": _("Unknown reason for blocking.")})
+    return card_transition(card=card, to_state=S.BLOCKED, actor=actor, note=reason)
+
+
+def card_unblock(*, card: Card, actor: Actor) -> Card:
+    return card_transition(card=card, to_state=S.ISSUED, actor=actor)
+
+
+def card_terminate(*, card: Card, actor: Actor, note: str = "") -> Card:
+    return card_transition(card=card, to_state=S.TERMINATED, actor=actor, note=note)
+
+
+def card_reject(*, card: Card, actor: Actor, note: str = "") -> Card:
+    return card_transition(card=card, to_state=S.REJECTED, actor=actor, note=note)
+
+
+@transaction.atomic
+def card_replace(*, card: Card, actor: Actor) -> Card:
+    """Order a new card in place of `card` (lost, stolen, damaged, blocked or expiring).
+
+    The old card stays as it is (a lost card stays lost) until the new one is issued; then an
+    issued or blocked old card becomes `replaced`.
+    """
+    card = Card.objects.select_for_update().get(pk=card.pk)
+    if card.state not in (S.ISSUED, S.BLOCKED, S.LOST, S.STOLEN):
+        raise IllegalTransition(
+            _("Only an issued, blocked, lost or stolen card can be replaced."),
+            code="illegal_transition",
+        )
+    if Card.objects.filter(replaces=card).exists():
+        raise ValidationError(
+            _("A replacement for card %(number)s has already been ordered.")
+            % {"number": card.number},
+            code="duplicate_card",
+        )
+    return card_order(
+        actor=actor,
+        company=card.company,
+        holder=card.holder,
+        card_type=card.card_type,
+        replaces=card,
+    )

@@ -1,0 +1,67 @@
+"""Background jobs for cards (huey). Enqueue from other apps with transaction.on_commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from hmskort.people.models import Employment, Person
+
+from .models import Card, CardState
+from .services import recompute_cards
+
+# How far back the daily job looks for dates that passed (covers a few missed days).
+LOOKBACK_DAYS = 7
+
+
+@db_task()
+def recompute_orgnrs(orgnrs: list[str], cause: str) -> int:
+    """Recompute the cards of these units (main units or sub-units) after a register changed."""
+    return recompute_cards(orgnrs=orgnrs, cause=cause)
+
+
+@db_task()
+def recompute_card_ids(card_ids: list[int], cause: str) -> int:
+    return recompute_cards(card_ids=card_ids, cause=cause)
+
+
+def cards_touched_by_time(today: dt.date) -> list[int]:
+    """Cards whose validity may have changed because days passed.
+
+    Expiry dates reached by cards still stored as valid; employments that ended or began, and
+    residence permits that ran out, within the last few days.
+    """
+    since = today - dt.timedelta(days=LOOKBACK_DAYS)
+    ids = set(
+        Card.objects.filter(valid=True, state=CardState.ISSUED, expires_on__lte=today).values_list(
+            "pk", flat=True
+        )
+    )
+    pairs = Employment.objects.filter(
+        Q(ends_on__gte=since, ends_on__lt=today) | Q(starts_on__gt=since, starts_on__lte=today)
+    ).values_list("person_id", "main_unit_id")
+    condition = Q(pk__in=[])
+    for person_id, main_unit_id in pairs:
+        condition |= Q(holder_id=person_id, company_id=main_unit_id)
+        if len(condition) > 500:
+            ids.update(Card.objects.filter(condition).values_list("pk", flat=True))
+            condition = Q(pk__in=[])
+    ids.update(Card.objects.filter(condition).values_list("pk", flat=True))
+    permit_holders = Person.objects.filter(
+        needs_residence_permit=True,
+        residence_permit_until__gte=since,
+        residence_permit_until__lt=today,
+    ).values_list("pk", flat=True)
+    ids.update(Card.objects.filter(holder_id__in=permit_holders).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+@db_periodic_task(crontab(hour="0", minute="5"))
+def recompute_for_passing_time() -> int:
+    """Daily: cards whose expiry passed, and employments or permits that ended, are rechecked."""
+    ids = cards_touched_by_time(timezone.localdate())
+    return recompute_cards(card_ids=ids, cause="daily") if ids else 0

@@ -1,0 +1,157 @@
+"""Ordering and the card's lifecycle: legal steps only, one active card per job, audit trail."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from hmskort.audit.models import AuditEvent
+from hmskort.audit.services import Actor
+from hmskort.cards import selectors, services
+from hmskort.cards.models import Card, CardState, CardType
+from hmskort.cards.numbers import format_card_number
+from tests.factories import SubUnitFactory, employed_person, registered_company
+
+pytestmark = pytest.mark.django_db
+
+STAFF = Actor.staff("issuer")
+
+
+def order(company=None, person=None, **kwargs):
+    company = company or registered_company()
+    person = person or employed_person(company)
+    actor = Actor.person(person.pk)
+    return services.card_order(actor=actor, company=company, holder=person, **kwargs)
+
+
+def issue(card):
+    for state in (CardState.AWAITING_VERIFICATION, CardState.APPROVED, CardState.IN_PRODUCTION):
+        services.card_transition(card=card, to_state=state, actor=STAFF)
+    return services.card_issue(card=card, actor=STAFF)
+
+
+def test_an_ordered_card_is_not_valid_until_it_is_issued_and_then_valid_for_two_years():
+    card = order()
+    assert (card.valid, card.reasons, card.state) == (False, ["card_not_issued"], "ordered")
+
+    card = issue(card)
+    today = timezone.localdate()
+    assert card.state == CardState.ISSUED
+    assert card.issued_on == today
+    assert card.expires_on == today.replace(year=today.year + 2)
+    assert (card.valid, card.reasons) == (True, [])
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(card.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions[0] == "card.ordered"
+    assert "card.issued" in actions
+    assert actions[-1] == "card.validity_changed"
+    assert list(selectors.card_status_history(card).values_list("valid", flat=True)) == [
+        True,
+        False,
+    ]
+
+
+def test_an_order_for_a_sub_unit_puts_the_main_unit_on_the_card():
+    company = registered_company()
+    sub_unit = SubUnitFactory(parent=company)
+    card = order(company=sub_unit, person=employed_person(sub_unit))
+    assert card.company == company
+
+
+def test_card_numbers_are_twelve_digits_unique_and_the_qr_token_is_separate():
+    cards = [order() for _ in range(3)]
+    numbers = {c.number for c in cards}
+    assert len(numbers) == 3
+    assert all(len(n) == 12 and n.isdigit() for n in numbers)
+    assert all(c.qr_token and c.qr_token not in c.number for c in cards)
+
+
+def test_an_illegal_transition_is_refused_and_changes_nothing():
+    card = order()
+    with pytest.raises(services.IllegalTransition):
+        services.card_issue(card=card, actor=STAFF)
+    with pytest.raises(services.IllegalTransition):
+        services.card_report_lost(card=card, actor=STAFF)
+    card.refresh_from_db()
+    assert card.state == CardState.ORDERED
+    assert card.issued_on is None
+
+
+def test_a_lost_card_is_invalid_for_good():
+    card = issue(order())
+    services.card_report_lost(card=card, actor=STAFF)
+    card.refresh_from_db()
+    assert (card.valid, card.reasons) == (False, ["card_lost"])
+    with pytest.raises(services.IllegalTransition):
+        services.card_unblock(card=card, actor=STAFF)
+
+
+def test_a_blocked_card_is_invalid_and_valid_again_when_unblocked():
+    card = issue(order())
+    services.card_block(card=card, actor=STAFF, reason="employer_request")
+    card.refresh_from_db()
+    assert card.reasons == ["card_blocked"]
+    services.card_unblock(card=card, actor=STAFF)
+    card.refresh_from_db()
+    assert card.valid is True
+
+
+def test_a_second_active_card_of_the_same_type_for_the_same_job_is_refused():
+    card = order()
+    with pytest.raises(ValidationError) as excinfo:
+        order(company=card.company, person=card.holder)
+    assert card.number in str(excinfo.value)
+    assert Card.objects.filter(holder=card.holder).count() == 1
+
+
+def test_a_worker_with_two_employers_gets_two_cards():
+    first = order()
+    second_company = registered_company()
+    second = order(company=second_company, person=first.holder)
+    assert first.company != second.company
+
+
+def test_a_cleaning_company_may_only_order_cleaning_cards():
+    cleaning = CardType.objects.get(code="cleaning")
+    company = registered_company(card_type=cleaning)
+    with pytest.raises(ValidationError) as excinfo:
+        order(company=company, card_type=CardType.objects.get(code="construction"))
+    assert "card_type" in excinfo.value.message_dict
+    assert order(company=company).card_type == cleaning
+
+
+def test_a_replacement_is_ordered_beside_the_old_card_which_is_retired_when_it_is_issued():
+    old = issue(order())
+    new = services.card_replace(card=old, actor=STAFF)
+    assert new.replaces == old
+    old.refresh_from_db()
+    assert old.valid is True  # still usable until the new card arrives
+
+    with pytest.raises(ValidationError):
+        services.card_replace(card=old, actor=STAFF)
+
+    issue(new)
+    old.refresh_from_db()
+    assert (old.state, old.valid, old.reasons) == ("replaced", False, ["card_replaced"])
+
+
+def test_an_expired_card_does_not_stop_a_new_order():
+    card = issue(order())
+    Card.objects.filter(pk=card.pk).update(
+        issued_on=timezone.localdate() - dt.timedelta(days=800),
+        expires_on=timezone.localdate() - dt.timedelta(days=70),
+    )
+    assert order(company=card.company, person=card.holder).pk != card.pk
+
+
+def test_cards_are_found_by_number_with_spaces_and_by_qr_token():
+    card = order()
+    assert selectors.card_by_number(format_card_number(card.number)) == card
+    assert selectors.card_by_number("1234") is None
+    assert selectors.card_by_qr_token(card.qr_token) == card
+    assert selectors.card_by_qr_token("nope") is None
+    assert list(selectors.cards_for_company(card.company)) == [card]
