@@ -41,9 +41,7 @@ def person_record(
     An invalid number is refused with a message for the field `national_id`.
     """
     try:
-        parsed = parse_national_id(
-            national_id, allow_test=settings.HMSKORT_ALLOW_TEST_IDENTITIES
-        )
+        parsed = parse_national_id(national_id, allow_test=settings.HMSKORT_ALLOW_TEST_IDENTITIES)
     except InvalidIdentifier as error:
         raise ValidationError({"national_id": str(error)}) from None
     given_name = _clean_name(given_name, "given_name", _("given name"))
