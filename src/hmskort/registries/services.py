@@ -1,0 +1,265 @@
+"""Register runs: start, apply or hold, approve or reject; company facts; the recompute hand-off.
+
+Every source module (brreg, renhold, bemanning, aareg) reads its facts, stages them, and calls
+`conclude` here: a run that would take a registration duty away from an implausible share of the
+units it knows (HMSKORT_REGISTRY_MASS_CHANGE_RATIO, default 2 %) is held for staff review and
+changes nothing until approved. Facts that did change trigger the incremental card recompute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from hmskort.audit.services import Actor, record
+from hmskort.companies.models import Company
+
+from .models import BrregUnit, CleaningApproval, RegistryRun, StaffingApproval
+
+log = logging.getLogger(__name__)
+
+STAFFING_NACE_CODES = ("78.200",)
+RECOMPUTE_CHUNK = 500
+
+
+class RunRefused(Exception):
+    """A held run cannot be approved or rejected (wrong status, or its facts are gone)."""
+
+
+@dataclass
+class Proposal:
+    """What a run would change, measured against the facts already stored."""
+
+    read: int = 0
+    changed: int = 0
+    lost: int = 0  # duties that stop being met
+    known: int = 0  # units with facts before the run (the base for the mass-change share)
+    affected_orgnrs: set[str] = field(default_factory=set)  # rule-relevant changes
+    unknown_statuses: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def mass_change_limit(known: int) -> float:
+    ratio = float(getattr(settings, "HMSKORT_REGISTRY_MASS_CHANGE_RATIO", 0.02))
+    floor = int(getattr(settings, "HMSKORT_REGISTRY_MASS_CHANGE_MIN", 20))
+    return max(float(floor), ratio * known)
+
+
+def is_implausible(proposal: Proposal) -> bool:
+    return proposal.lost > mass_change_limit(proposal.known)
+
+
+def start_run(source: str, read_from: str = "") -> RegistryRun:
+    """Record that a run started (its own commit, so staff see runs in progress)."""
+    return RegistryRun.objects.create(
+        source=source, read_from=read_from[:300], started_at=timezone.now()
+    )
+
+
+def fail_run(run: RegistryRun, message: str) -> RegistryRun:
+    """The source failed: nothing changed, the last known facts stay."""
+    log.warning("register run %s (%s) failed: %s", run.pk, run.source, message)
+    run.status = RegistryRun.Status.FAILED
+    run.finished_at = timezone.now()
+    run.message = message[:5000]
+    run.save(update_fields=["status", "finished_at", "message"])
+    return run
+
+
+def conclude(
+    run: RegistryRun,
+    proposal: Proposal,
+    *,
+    apply: Callable[[], None],
+    discard_unchanged: Callable[[], None],
+    force: bool = False,
+) -> RegistryRun:
+    """Apply the staged facts, or hold them for review. Runs inside the caller's transaction."""
+    run.records_read = proposal.read
+    run.records_changed = proposal.changed
+    run.records_lost = proposal.lost
+    run.finished_at = timezone.now()
+    problems = []
+    if proposal.unknown_statuses:
+        listed = ", ".join(f"{s!r} ({n})" for s, n in sorted(proposal.unknown_statuses.items()))
+        problems.append(f"unknown statuses: {listed}")
+    if is_implausible(proposal):
+        problems.append(
+            f"{proposal.lost} of {proposal.known} known units would stop meeting a duty "
+            f"(limit {mass_change_limit(proposal.known):.0f})"
+        )
+    notes = list(proposal.notes)
+    if problems and not force:
+        discard_unchanged()
+        run.status = RegistryRun.Status.HELD
+        run.message = "; ".join(["held for review: " + "; ".join(problems), *notes])[:5000]
+        run.save()
+        record(
+            actor=Actor.system(f"registries.{run.source}"),
+            action="registries.run_held",
+            target=run,
+            data={"lost": proposal.lost, "known": proposal.known, "changed": proposal.changed},
+        )
+        log.warning("register run %s (%s) held: %s", run.pk, run.source, run.message)
+        return run
+    apply()
+    run.status = RegistryRun.Status.APPROVED if force else RegistryRun.Status.OK
+    run.companies_recomputed = schedule_recompute(proposal.affected_orgnrs, run)
+    run.message = "; ".join(notes)[:5000]
+    run.save()
+    if proposal.changed:
+        record(
+            actor=Actor.system(f"registries.{run.source}"),
+            action="registries.facts_changed",
+            target=run,
+            data={"changed": proposal.changed, "lost": proposal.lost},
+        )
+    return run
+
+
+def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
+    """After commit, recompute the cards of the companies (and their main units) whose facts moved.
+
+    Returns how many companies were handed to the recompute.
+    """
+    orgnrs = set(orgnrs)
+    if not orgnrs:
+        return 0
+    company_orgnrs: set[str] = set()
+    for chunk in _chunks(sorted(orgnrs), 2000):
+        for orgnr, parent_orgnr in Company.objects.filter(orgnr__in=chunk).values_list(
+            "orgnr", "parent__orgnr"
+        ):
+            company_orgnrs.add(orgnr)
+            if parent_orgnr:
+                company_orgnrs.add(parent_orgnr)
+    if not company_orgnrs:
+        return 0
+    update_company_facts(orgnrs=company_orgnrs)
+    from hmskort.cards.tasks import recompute_orgnrs
+
+    cause = f"registry:{run.source}"
+    for chunk in _chunks(sorted(company_orgnrs), RECOMPUTE_CHUNK):
+        transaction.on_commit(partial(recompute_orgnrs, chunk, cause))
+    return len(company_orgnrs)
+
+
+def update_company_facts(*, orgnrs: Iterable[str]) -> int:
+    """Carry register facts onto Company rows: name, staffing agency, cleaning card type.
+
+    A company in Renholdsregisteret gets cleaning cards only; NACE 78.200 or presence in the
+    staffing register makes it a staffing agency. These flags are only ever set here, never
+    cleared automatically: a company that leaves a register still has to be looked at by staff.
+    """
+    from hmskort.cards.models import CardType
+
+    orgnrs = sorted(set(orgnrs))
+    cleaning = CardType.objects.filter(code="cleaning").first()
+    changed = 0
+    for chunk in _chunks(orgnrs, 1000):
+        units = {u.orgnr: u for u in BrregUnit.objects.filter(orgnr__in=chunk)}
+        in_cleaning = set(
+            CleaningApproval.objects.filter(orgnr__in=chunk)
+            .exclude(status=CleaningApproval.Status.NOT_REGISTERED)
+            .values_list("orgnr", flat=True)
+        )
+        in_staffing = set(
+            StaffingApproval.objects.filter(orgnr__in=chunk)
+            .exclude(status=NOT_REGISTERED_STAFFING)
+            .values_list("orgnr", flat=True)
+        )
+        for company in Company.objects.filter(orgnr__in=chunk).select_related("card_type"):
+            before = {
+                "name": company.name,
+                "is_staffing_agency": company.is_staffing_agency,
+                "card_type": company.card_type.code if company.card_type else None,
+            }
+            unit = units.get(company.orgnr)
+            if unit and unit.name and unit.name != company.name:
+                company.name = unit.name
+            if not company.is_staffing_agency and (
+                company.orgnr in in_staffing
+                or (unit is not None and unit.nace_code in STAFFING_NACE_CODES)
+            ):
+                company.is_staffing_agency = True
+            if (
+                cleaning is not None
+                and company.orgnr in in_cleaning
+                and company.is_main_unit
+                and company.card_type_id != cleaning.pk
+            ):
+                company.card_type = cleaning
+            after = {
+                "name": company.name,
+                "is_staffing_agency": company.is_staffing_agency,
+                "card_type": company.card_type.code if company.card_type else None,
+            }
+            if after != before:
+                company.save(
+                    update_fields=["name", "is_staffing_agency", "card_type", "updated_at"]
+                )
+                record(
+                    actor=Actor.system("registries"),
+                    action="company.register_facts_applied",
+                    target=company,
+                    company=company,
+                    data={k: [before[k], after[k]] for k in after if before[k] != after[k]},
+                )
+                changed += 1
+    return changed
+
+
+NOT_REGISTERED_STAFFING = "Ikke registrert"
+
+
+@transaction.atomic
+def approve_run(*, run_id: int, staff_username: str) -> RegistryRun:
+    """Staff accept a held run: its staged facts are applied and the recompute follows."""
+    from . import aareg, bemanning, brreg, renhold
+
+    run = RegistryRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RegistryRun.Status.HELD:
+        raise RunRefused(f"run {run.pk} is {run.status}, not held")
+    appliers = {
+        RegistryRun.Source.BRREG_FEED: brreg.apply_held,
+        RegistryRun.Source.BRREG_BULK: brreg.apply_held,
+        RegistryRun.Source.BRREG_LOOKUP: brreg.apply_held,
+        RegistryRun.Source.RENHOLD: renhold.apply_held,
+        RegistryRun.Source.BEMANNING: bemanning.apply_held,
+        RegistryRun.Source.AAREG: aareg.apply_held,
+        RegistryRun.Source.OAR: aareg.apply_held,
+    }
+    run.reviewed_by = staff_username[:150]
+    run.reviewed_at = timezone.now()
+    appliers[run.source](run)
+    record(actor=Actor.staff(staff_username), action="registries.run_approved", target=run)
+    return run
+
+
+@transaction.atomic
+def reject_run(*, run_id: int, staff_username: str) -> RegistryRun:
+    """Staff refuse a held run: its staged facts are dropped and the last known facts stay."""
+    from .models import StagedBrregUnit, StagedFact
+
+    run = RegistryRun.objects.select_for_update().get(pk=run_id)
+    if run.status != RegistryRun.Status.HELD:
+        raise RunRefused(f"run {run.pk} is {run.status}, not held")
+    StagedBrregUnit.objects.filter(run=run).delete()
+    StagedFact.objects.filter(run=run).delete()
+    run.status = RegistryRun.Status.REJECTED
+    run.reviewed_by = staff_username[:150]
+    run.reviewed_at = timezone.now()
+    run.save()
+    record(actor=Actor.staff(staff_username), action="registries.run_rejected", target=run)
+    return run
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,112 @@
+"""Whole-register files (Renholdsregisteret, the staffing register): compare, hold or apply.
+
+A file is the register's full list. A company that was in it and is missing now is recorded as
+no longer registered. Statuses the mapping does not know are refused loudly: the run is held and
+those companies keep their last known facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import RegistryRun, StagedFact
+from .services import Proposal, conclude
+
+
+@dataclass
+class Snapshot:
+    records: dict[str, dict]  # orgnr -> model fields (name, status, [approved])
+    unknown: dict[str, str]  # orgnr -> status text the mapping does not know
+    read_from: str
+
+
+def conclude_snapshot(
+    run: RegistryRun,
+    snapshot: Snapshot,
+    *,
+    model: type[models.Model],
+    is_approved: Callable[[dict], bool],
+    absent: dict,
+    force: bool = False,
+) -> RegistryRun:
+    read_at = timezone.now()
+    names = {"orgnr", "name", *absent}
+    existing = {row["orgnr"]: row for row in model.objects.values(*sorted(names))}
+    proposal = Proposal(read=len(snapshot.records) + len(snapshot.unknown))
+    proposal.known = sum(1 for row in existing.values() if is_approved(row))
+    changes: dict[str, dict] = {}
+    for orgnr, fields in snapshot.records.items():
+        before = existing.get(orgnr)
+        if before is None or any(before.get(k) != v for k, v in fields.items()):
+            changes[orgnr] = fields
+            if before is not None and is_approved(before) and not is_approved(fields):
+                proposal.lost += 1
+    for orgnr, before in existing.items():
+        if orgnr in snapshot.records or orgnr in snapshot.unknown:
+            continue
+        gone = {**absent, "name": before.get("name", "")}
+        if any(before.get(k) != v for k, v in gone.items()):
+            changes[orgnr] = gone
+            if is_approved(before):
+                proposal.lost += 1
+    proposal.changed = len(changes)
+    status_counts: dict[str, int] = {}
+    for status in snapshot.unknown.values():
+        status_counts[status] = status_counts.get(status, 0) + 1
+    proposal.unknown_statuses = status_counts
+    # Any change of status can move a card (in the register or not decides the card type).
+    proposal.affected_orgnrs = set(changes)
+
+    with transaction.atomic():
+        StagedFact.objects.bulk_create(
+            [
+                StagedFact(run=run, key=orgnr, data={**fields, "read_at": read_at.isoformat()})
+                for orgnr, fields in changes.items()
+            ],
+            batch_size=2000,
+        )
+        conclude(
+            run,
+            proposal,
+            apply=lambda: apply_staged(run, model=model, read_from=snapshot.read_from),
+            discard_unchanged=lambda: None,
+            force=force,
+        )
+    return run
+
+
+def apply_staged(run: RegistryRun, *, model: type[models.Model], read_from: str) -> None:
+    staged = list(StagedFact.objects.filter(run=run))
+    fields_seen: set[str] = set()
+    objs = []
+    for fact in staged:
+        data = dict(fact.data)
+        read_at = dt.datetime.fromisoformat(data.pop("read_at"))
+        fields_seen.update(data)
+        objs.append(model(orgnr=fact.key, read_at=read_at, read_from=read_from[:300], **data))
+    if objs:
+        model.objects.bulk_create(
+            objs,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["orgnr"],
+            update_fields=[*sorted(fields_seen), "read_at", "read_from"],
+        )
+    StagedFact.objects.filter(run=run).delete()
+
+
+def apply_held(run: RegistryRun, *, model: type[models.Model]) -> None:
+    proposal = Proposal(read=run.records_read, changed=run.records_changed, lost=run.records_lost)
+    proposal.affected_orgnrs = set(StagedFact.objects.filter(run=run).values_list("key", flat=True))
+    conclude(
+        run,
+        proposal,
+        apply=lambda: apply_staged(run, model=model, read_from=run.read_from),
+        discard_unchanged=lambda: None,
+        force=True,
+    )

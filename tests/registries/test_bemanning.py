@@ -1,0 +1,94 @@
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from hmskort.registries import bemanning
+from hmskort.registries.models import RegistryRun, StaffingApproval
+from tests.factories import CompanyFactory, orgnr_for
+
+from .payloads import bemanning_json
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("status", "approved"),
+    [
+        ("Godkjent", True),
+        ("Lovlig \u2013 godkjent", True),
+        ("lovlig - godkjent", True),
+        ("Ikke godkjent", False),
+        ("Tilbakekalt", False),
+        ("Avregistrert", False),
+    ],
+)
+def test_statuses_map_to_approval(status, approved):
+    assert bemanning.map_status(status) is approved
+
+
+def test_the_file_from_the_configured_url_records_approvals_and_marks_agencies(
+    httpserver, settings
+):
+    agency, withdrawn = CompanyFactory(), CompanyFactory()
+    settings.HMSKORT_BEMANNING_URL = httpserver.url_for("/bemanning.json")
+    httpserver.expect_request("/bemanning.json").respond_with_data(
+        bemanning_json(
+            [
+                (agency.orgnr, agency.name, "Lovlig \u2013 godkjent"),
+                (withdrawn.orgnr, withdrawn.name, "Tilbakekalt"),
+            ]
+        ),
+        content_type="application/json",
+    )
+    run = bemanning.sync()
+    assert run.status == RegistryRun.Status.OK
+    assert StaffingApproval.objects.get(orgnr=agency.orgnr).approved is True
+    assert StaffingApproval.objects.get(orgnr=withdrawn.orgnr).approved is False
+    agency.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert agency.is_staffing_agency and withdrawn.is_staffing_agency
+
+
+def test_a_plain_list_with_other_key_names_is_read_too(tmp_path):
+    orgnr = orgnr_for(500)
+    path = tmp_path / "bemanning.json"
+    path.write_text(json.dumps([{"Orgnr": orgnr, "Navn": "Folk AS", "Status": "Godkjent"}]))
+    assert bemanning.sync(path=path).status == RegistryRun.Status.OK
+    assert StaffingApproval.objects.get(orgnr=orgnr).approved is True
+
+
+def test_an_agency_missing_from_the_file_loses_its_approval(tmp_path):
+    orgnr = orgnr_for(501)
+    StaffingApproval.objects.create(
+        orgnr=orgnr, name="Folk AS", status="Godkjent", approved=True, read_at=timezone.now()
+    )
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(bemanning_json([(orgnr_for(502), "Andre AS", "Godkjent")]))
+    run = bemanning.sync(path=path)
+    assert run.status == RegistryRun.Status.OK
+    assert StaffingApproval.objects.get(orgnr=orgnr).approved is False
+
+
+def test_an_unknown_status_holds_the_run(tmp_path):
+    orgnr = orgnr_for(503)
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(bemanning_json([(orgnr, "Folk AS", "Kanskje")]))
+    run = bemanning.sync(path=path)
+    assert run.status == RegistryRun.Status.HELD
+    assert "'Kanskje'" in run.message
+    assert not StaffingApproval.objects.exists()
+
+
+def test_truncated_json_changes_nothing_and_the_command_says_so(tmp_path):
+    orgnr = orgnr_for(504)
+    StaffingApproval.objects.create(
+        orgnr=orgnr, status="Godkjent", approved=True, read_at=timezone.now()
+    )
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(bemanning_json([(orgnr, "Folk AS", "Ikke godkjent")])[:40])
+    with pytest.raises(CommandError):
+        call_command("registries", "import", "bemanning", str(path))
+    assert RegistryRun.objects.get().status == RegistryRun.Status.FAILED
+    assert StaffingApproval.objects.get(orgnr=orgnr).approved is True
