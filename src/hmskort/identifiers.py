@@ -133,7 +133,7 @@ def format_orgnr(value: str) -> str:
 
 
 def make_national_id(birth_date: dt.date, individual: int, *, d_number: bool = False) -> str | None:
-    """The fødselsnummer (or D-number) for a birth date and individual number (0–999).
+    """The fødselsnummer (or D-number) for a birth date and individual number (0 to 999).
 
     None when that individual number gives no valid check digits. For demo and synthetic data.
     """

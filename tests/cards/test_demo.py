@@ -1,6 +1,7 @@
 """The demo world: every card's computed validity is what var/demo.json promises."""
 
 import json
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def demo(tmp_path):
     path = tmp_path / "demo.json"
-    call_command("demo", output=str(path), stdout=open(tmp_path / "out.txt", "w"))
+    call_command("demo", output=str(path), stdout=StringIO())
     return json.loads(path.read_text())
 
 
@@ -61,6 +62,6 @@ def test_the_demo_has_every_kind_of_company(demo):
 def test_loading_the_demo_twice_changes_nothing(demo, tmp_path):
     counts = (Card.objects.count(), Company.objects.count())
     path = tmp_path / "again.json"
-    call_command("demo", output=str(path), stdout=open(tmp_path / "out2.txt", "w"))
+    call_command("demo", output=str(path), stdout=StringIO())
     assert (Card.objects.count(), Company.objects.count()) == counts
     assert json.loads(path.read_text()) == demo
