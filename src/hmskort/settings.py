@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hmskort.backoffice",
     "hmskort.site",
     "hmskort.api",
+    "hmskort.integrations",
 ]
 
 MIDDLEWARE = [
@@ -256,3 +257,10 @@ HMSKORT_BEMANNING_URL = os.environ.get("HMSKORT_BEMANNING_URL", "")
 HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
 HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
+# Webhooks: retries with exponential backoff (base, 2 x base, …) until the attempts run out.
+HMSKORT_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("HMSKORT_WEBHOOK_MAX_ATTEMPTS", "8"))
+HMSKORT_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("HMSKORT_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+HMSKORT_WEBHOOK_TIMEOUT_SECONDS = 5
+# Plain http and private addresses are for development and tests only.
+HMSKORT_WEBHOOK_ALLOW_HTTP = env_bool("HMSKORT_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
+HMSKORT_WEBHOOK_ALLOW_PRIVATE = env_bool("HMSKORT_WEBHOOK_ALLOW_PRIVATE", DEBUG or TESTING)

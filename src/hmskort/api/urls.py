@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from .cards import router as cards_router
 from .schemas import Ping
+from .webhooks import router as webhooks_router
 
 api = NinjaAPI(
     title="hmskort API",
@@ -23,3 +24,4 @@ def ping(request):
 
 
 api.add_router("/cards", cards_router)
+api.add_router("/webhooks", webhooks_router)
