@@ -4,16 +4,12 @@ company, give a person access and see it listed."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from django.test import override_settings
 
 from tests.factories import PersonFactory, RoleFactory, SubUnitFactory, national_id_for
 from tests.oidc_server import running_provider
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls of the test are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +18,12 @@ PER = national_id_for(dt.date(1994, 2, 17), 6)
 
 
 @pytest.fixture
-def browser_page():
+def browser_page(monkeypatch):
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # safe. Set for this test only: subprocesses of other tests must not inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
