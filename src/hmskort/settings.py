@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "hmskort.backoffice",
     "hmskort.site",
     "hmskort.api",
+    "hmskort.integrations",
 ]
 
 MIDDLEWARE = [
@@ -244,18 +245,19 @@ HMSKORT_OIDC_CLIENT_SECRET = os.environ.get("HMSKORT_OIDC_CLIENT_SECRET", "")
 HMSKORT_OIDC_ACR = os.environ.get("HMSKORT_OIDC_ACR", "idporten-loa-substantial")
 # The local test login exists only without an OIDC issuer, and never with DEBUG off.
 HMSKORT_TEST_LOGIN = DEBUG and not HMSKORT_OIDC_ISSUER
+# Where ordering roles come from: "local" (demo data, `hmskort roles import`) or "brreg"
+# (Enhetsregisteret's authorised roles API with a Maskinporten access token).
+HMSKORT_ROLES_SOURCE = os.environ.get("HMSKORT_ROLES_SOURCE", "local")
+HMSKORT_BRREG_ROLES_URL = os.environ.get(
+    "HMSKORT_BRREG_ROLES_URL", "https://data.brreg.no/enhetsregisteret/autorisert-api"
+).rstrip("/")
+HMSKORT_BRREG_ROLES_TOKEN = os.environ.get("HMSKORT_BRREG_ROLES_TOKEN", "")
 
 HMSKORT_BRREG_URL = os.environ.get(
     "HMSKORT_BRREG_URL", "https://data.brreg.no/enhetsregisteret/api"
 ).rstrip("/")
 HMSKORT_RENHOLD_URL = os.environ.get("HMSKORT_RENHOLD_URL", "")
 HMSKORT_BEMANNING_URL = os.environ.get("HMSKORT_BEMANNING_URL", "")
-
-# --- Card check and API (checks, api, integrations) ----------------------------------------------
-# Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.
-HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
-# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
-HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
 # Registers: HTTP timeout (s), retries with doubling backoff (s), and the mass-change guard (a run
 # that takes a duty away from more than RATIO of the known units, and more than MIN, is held).
 HMSKORT_REGISTRY_TIMEOUT = float(os.environ.get("HMSKORT_REGISTRY_TIMEOUT", "15"))
@@ -265,3 +267,16 @@ HMSKORT_REGISTRY_MASS_CHANGE_RATIO = float(
     os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_RATIO", "0.02")
 )
 HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_MIN", "20"))
+
+# --- Card check and API (checks, api, integrations) ----------------------------------------------
+# Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.
+HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
+# Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
+HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
+# Webhooks: retries with exponential backoff (base, 2 x base, …) until the attempts run out.
+HMSKORT_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("HMSKORT_WEBHOOK_MAX_ATTEMPTS", "8"))
+HMSKORT_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("HMSKORT_WEBHOOK_RETRY_BASE_SECONDS", "30"))
+HMSKORT_WEBHOOK_TIMEOUT_SECONDS = 5
+# Plain http and private addresses are for development and tests only.
+HMSKORT_WEBHOOK_ALLOW_HTTP = env_bool("HMSKORT_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
+HMSKORT_WEBHOOK_ALLOW_PRIVATE = env_bool("HMSKORT_WEBHOOK_ALLOW_PRIVATE", DEBUG or TESTING)

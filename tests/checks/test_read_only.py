@@ -56,3 +56,30 @@ def test_the_read_only_guard_really_refuses_writes():
 
     with database_refuses_writes(), pytest.raises(DatabaseError), transaction.atomic():
         Person.objects.update(given_name="x")
+
+
+def test_batch_check_answers_read_only_and_says_it_could_not_subscribe(client):
+    from hmskort.audit.services import Actor
+    from hmskort.integrations import services
+
+    _key, plaintext = services.create_api_key(name="Crew", actor=Actor.system("test"))
+    card = CardFactory()
+    body = {"card_numbers": [card.number], "subscribe": True}
+    with database_refuses_writes():
+        plain = client.post(
+            "/api/v1/cards/check",
+            {"card_numbers": [card.number]},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {plaintext}",
+        )
+        subscribing = client.post(
+            "/api/v1/cards/check",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {plaintext}",
+        )
+    assert plain.status_code == 200
+    assert plain.json()["results"][0]["valid"] is True
+    assert subscribing.status_code == 200
+    assert subscribing.json()["results"][0]["valid"] is True
+    assert subscribing.json()["subscribed"] is None

@@ -1,4 +1,5 @@
-"""Card check endpoints: GET one card (anyone, rate-limited per IP)."""
+"""Card check endpoints: GET one card (anyone, rate-limited per IP or per key), POST a batch
+(API key). Read-only on the request path, except the optional webhook subscription."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from hmskort.cards.numbers import InvalidCardNumber
+from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
 from hmskort.checks import ratelimit, selectors
 from hmskort.checks.selectors import CardCheck
 from hmskort.checks.views import malformed_message
+from hmskort.integrations import services as integrations
 
-from .schemas import CardOut, Error
+from .auth import api_key_auth, bearer_key, hit_key
+from .schemas import CardOut, CheckRequest, CheckResponse, Error
 
 router = Router(tags=["cards"])
 
@@ -38,6 +41,15 @@ def too_many(limit: ratelimit.Limit) -> JsonResponse:
     )
 
 
+def unauthorized() -> JsonResponse:
+    return error(
+        401,
+        "invalid_key",
+        _("The API key is unknown or revoked."),
+        {"WWW-Authenticate": 'Bearer realm="hmskort"'},
+    )
+
+
 def card_out(check: CardCheck, now) -> dict:
     return {
         "card_number": check.number,
@@ -53,21 +65,118 @@ def card_out(check: CardCheck, now) -> dict:
     }
 
 
+_EMPTY = dict.fromkeys(
+    (
+        "state",
+        "card_type",
+        "holder_name",
+        "birth_date",
+        "employer_name",
+        "employer_orgnr",
+        "expires_on",
+    )
+)
+
+
+@router.post(
+    "/check",
+    auth=api_key_auth,
+    response={200: CheckResponse, 401: Error, 422: Error, 429: Error},
+    summary="Check up to 1000 cards (crew lists, access control)",
+    description=(
+        "For integrators with an API key. Answers per card what a crew list needs: name, birth "
+        "date, employer and organisation number, card number, valid, expiry. Results come in "
+        "the order sent; malformed numbers get `error` `length` or `check_digit`, unknown ones "
+        "`not_found`. Each number counts against the key's daily quota; each request against "
+        "its per-minute limit (429 with Retry-After). With `subscribe: true` the key's webhook "
+        "is told when any card found changes validity."
+    ),
+)
+def check_cards(request: HttpRequest, body: CheckRequest):
+    api_key = request.auth
+    with translation.override(request_language(request)):
+        limit = hit_key(api_key, cards=len(body.card_numbers))
+        if not limit.allowed:
+            return too_many(limit)
+        parsed: list[tuple[str, str | None, str | None]] = []
+        for raw in body.card_numbers:
+            try:
+                parsed.append((raw, normalise_card_number(raw), None))
+            except InvalidCardNumber as exc:
+                parsed.append((raw, None, str(exc)))
+        found = selectors.check_card_numbers(number for _r, number, _e in parsed if number)
+        messages = {code: malformed_message(code) for code in ("length", "check_digit")}
+        messages["not_found"] = _("No card has this number.")
+        results = []
+        for raw, number, code in parsed:
+            check = found.get(number) if number else None
+            if check is None:
+                code = code or "not_found"
+                results.append(
+                    {
+                        "input": raw,
+                        "card_number": number,
+                        "found": False,
+                        "error": code,
+                        "message": messages[code],
+                        "valid": False,
+                        **_EMPTY,
+                    }
+                )
+                continue
+            results.append(
+                {
+                    "input": raw,
+                    "card_number": check.number,
+                    "found": True,
+                    "error": None,
+                    "message": None,
+                    "valid": check.valid,
+                    "state": check.state,
+                    "card_type": check.card_type_code,
+                    "holder_name": check.holder_name,
+                    "birth_date": check.birth_date,
+                    "employer_name": check.employer_name,
+                    "employer_orgnr": check.employer_orgnr,
+                    "expires_on": check.expires_on,
+                }
+            )
+        subscribed = None
+        if body.subscribe and found:
+            subscribed = integrations.subscribe_cards(
+                api_key=api_key, card_ids=[check.card_id for check in found.values()]
+            )
+        return Status(
+            200,
+            {
+                "checked_at": timezone.now(),
+                "count": len(results),
+                "results": results,
+                "subscribed": subscribed,
+            },
+        )
+
+
+# Declared after /check so that POST /cards/check is not taken for a card number.
 @router.get(
     "/{card_number}",
-    response={200: CardOut, 404: Error, 422: Error, 429: Error},
+    response={200: CardOut, 401: Error, 404: Error, 422: Error, 429: Error},
     summary="Check one card",
     description=(
         "Anyone may check a card: no key needed, rate-limited per IP address (429 with "
-        "Retry-After when exceeded). Spaces and dashes in the number are ignored. A number "
-        "that is not 12 digits or whose check digit is wrong gets 422 with code `length` or "
-        "`check_digit`; an unknown number gets 404 `not_found`. Reasons for invalidity are "
-        "never shown: the employer sees them in the company portal."
+        "Retry-After when exceeded). With `Authorization: Bearer <api key>` the request counts "
+        "against the key's limits instead (401 for an unknown or revoked key). Spaces and dashes "
+        "in the number are ignored. A number that is not 12 digits or whose check digit is wrong "
+        "gets 422 with code `length` or `check_digit`; an unknown number gets 404 `not_found`. "
+        "Reasons for invalidity, national ID numbers and birth dates are never shown here."
     ),
 )
 def get_card(request: HttpRequest, card_number: str):
     with translation.override(request_language(request)):
-        limit = ratelimit.hit_anonymous(request)
+        sent, api_key = bearer_key(request)
+        if sent and api_key is None:
+            return unauthorized()
+        limit = hit_key(api_key, cards=1) if api_key else ratelimit.hit_anonymous(request)
         if not limit.allowed:
             return too_many(limit)
         try:

@@ -40,3 +40,20 @@ def normalise_card_number(value: str) -> str:
 
 def format_card_number(number: str) -> str:
     return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+def card_number_from(seed: str) -> str:
+    """A fixed, valid card number derived from `seed` (demo and synthetic data only)."""
+    import hashlib
+
+    digest = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    body = f"{digest % (9 * 10**10) + 10**10}"
+    return body + damm.calc_check_digit(body)
+
+
+def qr_token_from(seed: str) -> str:
+    """A fixed QR token derived from `seed` (demo and synthetic data only)."""
+    import base64
+    import hashlib
+
+    return base64.urlsafe_b64encode(hashlib.sha256(b"qr:" + seed.encode()).digest()[:24]).decode()

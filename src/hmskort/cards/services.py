@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from hmskort.audit.models import AuditEvent
 from hmskort.audit.services import Actor, record, record_many
 from hmskort.companies.models import OWNER_WORKER_FORMS, OWNER_WORKER_ROLE_CODES, Company, Role
-from hmskort.identifiers import is_valid_national_id
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
 
@@ -119,7 +118,7 @@ _FACT_COLUMNS = (
     "company_id",
     "requires_cleaning_approval",
     "requires_residence_permit",
-    "national_id",
+    "national_id_valid",
     "needs_residence_permit",
     "residence_permit_until",
     "organisation_form",
@@ -160,7 +159,7 @@ def _facts_sql(where: str) -> str:
     return f"""
         SELECT c.id, c.number, c.state, c.expires_on, c.valid, c.reasons, c.company_id,
                ct.requires_cleaning_approval, ct.requires_residence_permit,
-               p.national_id, p.needs_residence_permit, p.residence_permit_until,
+               p.national_id_valid, p.needs_residence_permit, p.residence_permit_until,
                co.organisation_form, co.is_staffing_agency, co.vat_exempt,
                b.orgnr, b.removed, b.deleted_on, b.bankrupt, b.under_forced_dissolution,
                b.registered_in_vat, cl.status, sa.approved,
@@ -201,7 +200,7 @@ def _as_reasons(value: Any) -> tuple[str, ...]:
 _APPROVED_CLEANING = frozenset(str(s) for s in CleaningApproval.APPROVED_STATUSES)
 
 
-def facts_from_row(row: Sequence[Any], today: dt.date, allow_test_ids: bool) -> CardFacts:
+def facts_from_row(row: Sequence[Any], today: dt.date) -> CardFacts:
     r = dict(zip(_FACT_COLUMNS, row, strict=True))
     brreg_read = r["brreg_orgnr"] is not None
     employment = r["employment"]
@@ -211,7 +210,7 @@ def facts_from_row(row: Sequence[Any], today: dt.date, allow_test_ids: bool) -> 
         expires_on=_as_date(r["expires_on"]),
         requires_cleaning_approval=bool(r["requires_cleaning_approval"]),
         requires_residence_permit=bool(r["requires_residence_permit"]),
-        national_id_valid=is_valid_national_id(r["national_id"], allow_test=allow_test_ids),
+        national_id_valid=bool(r["national_id_valid"]),
         needs_residence_permit=bool(r["needs_residence_permit"]),
         residence_permit_until=_as_date(r["residence_permit_until"]),
         employment_reported=employment is not None,
@@ -243,10 +242,9 @@ class _Changed:
 
 
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
-    allow_test = settings.HMSKORT_ALLOW_TEST_IDENTITIES
     changed = []
     for row in rows:
-        verdict = evaluate(facts_from_row(row, today, allow_test))
+        verdict = evaluate(facts_from_row(row, today))
         was_valid, was_reasons = bool(row[4]), _as_reasons(row[5])
         if verdict.valid != was_valid or verdict.reasons != was_reasons:
             changed.append(

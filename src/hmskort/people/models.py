@@ -9,6 +9,9 @@ class Person(models.Model):
     given_name = models.CharField(_("given name"), max_length=200)
     family_name = models.CharField(_("family name"), max_length=200)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    # Folkeregisteret: the number is a valid fødselsnummer or D-number in use. Checked when the
+    # person is recorded and by `hmskort people revalidate`; a register adapter may clear it.
+    national_id_valid = models.BooleanField(_("national ID number valid"), default=True)
     # Non-EEA workers in cleaning need a residence permit where the job requires one.
     needs_residence_permit = models.BooleanField(default=False)
     residence_permit_until = models.DateField(null=True, blank=True)

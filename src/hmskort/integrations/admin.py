@@ -1,0 +1,86 @@
+"""Staff manage API keys here; the plaintext key is shown once, after creation."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from hmskort.audit.services import Actor
+
+from . import services
+from .models import ApiKey, WebhookDelivery, WebhookSubscription
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "rate_per_minute", "daily_quota", "webhook_url", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "contact_email")
+    fields = ("name", "contact_email", "rate_per_minute", "daily_quota", "webhook_url")
+    readonly_fields = ("prefix", "created_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_fields(self, request, obj=None):
+        base = ["name", "contact_email", "rate_per_minute", "daily_quota"]
+        return base + (["prefix", "webhook_url", "created_at", "revoked_at"] if obj else [])
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("prefix", "webhook_url", "created_at", "revoked_at") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        api_key, plaintext = services.create_api_key(
+            name=obj.name,
+            contact_email=obj.contact_email,
+            rate_per_minute=obj.rate_per_minute,
+            daily_quota=obj.daily_quota,
+            created_by=request.user,
+            actor=Actor.staff(request.user.get_username()),
+        )
+        obj.pk = api_key.pk
+        obj.prefix = api_key.prefix
+        messages.warning(
+            request,
+            _(
+                "The new API key is %(key)s — copy it now: it is not stored and cannot be shown again."
+            )
+            % {"key": plaintext},
+        )
+
+    @admin.action(description=_("Revoke the selected API keys"))
+    def revoke(self, request, queryset):
+        for api_key in queryset:
+            services.revoke_api_key(api_key=api_key, actor=Actor.staff(request.user.get_username()))
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ("api_key", "card", "created_at")
+    list_select_related = ("api_key", "card")
+    search_fields = ("card__number", "api_key__name", "api_key__prefix")
+    raw_id_fields = ("api_key", "card")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log, read-only."""
+
+    list_display = (
+        "created_at",
+        "api_key",
+        "event_type",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+    )
+    list_filter = ("status", "event_type")
+    list_select_related = ("api_key",)
+    search_fields = ("event_id", "api_key__name", "api_key__prefix")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,312 @@
+"""State changes of integrations: API keys, webhook endpoints, subscriptions and deliveries."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hmskort.audit.services import Actor, record
+
+from .models import ApiKey, WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+
+KEY_PREFIX = "hmsk_"
+EVENT_VALIDITY_CHANGED = "card.validity_changed"
+SIGNATURE_HEADER = "X-HMSKORT-Signature"
+TIMESTAMP_HEADER = "X-HMSKORT-Timestamp"
+
+
+def hash_key(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def integrator_actor(api_key: ApiKey) -> Actor:
+    return Actor(kind="integrator", ref=api_key.prefix, label=api_key.name)
+
+
+# --- API keys ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_api_key(
+    *,
+    name: str,
+    actor: Actor,
+    contact_email: str = "",
+    rate_per_minute: int | None = None,
+    daily_quota: int | None = None,
+    created_by: Any = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; returns it with the plaintext, which is shown once and never stored."""
+    plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey(
+        name=name.strip(),
+        contact_email=contact_email,
+        prefix=plaintext[:13],
+        key_hash=hash_key(plaintext),
+        created_by=created_by,
+    )
+    if rate_per_minute is not None:
+        api_key.rate_per_minute = rate_per_minute
+    if daily_quota is not None:
+        api_key.daily_quota = daily_quota
+    api_key.full_clean()
+    api_key.save()
+    record(actor=actor, action="api_key.created", target=api_key, data={"prefix": api_key.prefix})
+    return api_key, plaintext
+
+
+@transaction.atomic
+def revoke_api_key(*, api_key: ApiKey, actor: Actor) -> ApiKey:
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        record(actor=actor, action="api_key.revoked", target=api_key)
+    return api_key
+
+
+# --- Webhook endpoint and subscriptions ------------------------------------------------------------
+
+
+def validate_webhook_url(url: str) -> str:
+    """An absolute https URL (http only where settings allow it, e.g. tests)."""
+    url = (url or "").strip()
+    try:
+        URLValidator(schemes=["https", "http"])(url)
+    except ValidationError as exc:
+        raise ValidationError(_("Enter a valid absolute URL.")) from exc
+    if urlsplit(url).scheme != "https" and not settings.HMSKORT_WEBHOOK_ALLOW_HTTP:
+        raise ValidationError(_("The webhook URL must use https."))
+    return url
+
+
+@transaction.atomic
+def set_webhook(*, api_key: ApiKey, url: str, actor: Actor) -> str:
+    """Set the key's webhook URL and a new signing secret; returns the secret (shown once)."""
+    api_key.webhook_url = validate_webhook_url(url)
+    api_key.webhook_secret = secrets.token_hex(32)
+    api_key.save(update_fields=["webhook_url", "webhook_secret"])
+    record(actor=actor, action="webhook.set", target=api_key, data={"url": api_key.webhook_url})
+    return api_key.webhook_secret
+
+
+@transaction.atomic
+def remove_webhook(*, api_key: ApiKey, actor: Actor) -> None:
+    api_key.webhook_url = ""
+    api_key.webhook_secret = ""
+    api_key.save(update_fields=["webhook_url", "webhook_secret"])
+    WebhookSubscription.objects.filter(api_key=api_key).delete()
+    record(actor=actor, action="webhook.removed", target=api_key)
+
+
+def subscribe_cards(*, api_key: ApiKey, card_ids: Iterable[int]) -> int | None:
+    """Subscribe the key to these cards (idempotent). Returns how many are new, or None when
+    the database refuses writes (maintenance): the check itself still answers."""
+    rows = [WebhookSubscription(api_key=api_key, card_id=card_id) for card_id in set(card_ids)]
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            before = WebhookSubscription.objects.filter(api_key=api_key).count()
+            WebhookSubscription.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+            return WebhookSubscription.objects.filter(api_key=api_key).count() - before
+    except (DatabaseError, IntegrityError):
+        log.warning("webhook subscriptions not saved: the database refuses writes")
+        return None
+
+
+def unsubscribe_cards(*, api_key: ApiKey, card_ids: Iterable[int]) -> int:
+    deleted, _ = WebhookSubscription.objects.filter(
+        api_key=api_key, card_id__in=list(card_ids)
+    ).delete()
+    return deleted
+
+
+# --- Deliveries ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def enqueue_validity_changes(*, changes: Iterable[Any]) -> int:
+    """One pending delivery per subscribed key and changed card; delivery starts on commit."""
+    changes = list(changes)
+    by_card = {change.card_id: change for change in changes}
+    if not by_card:
+        return 0
+    subscriptions = (
+        WebhookSubscription.objects.filter(card_id__in=list(by_card))
+        .exclude(api_key__webhook_url="")
+        .filter(api_key__revoked_at__isnull=True)
+        .select_related("api_key")
+    )
+    now = timezone.now()
+    deliveries = []
+    for sub in subscriptions:
+        change = by_card[sub.card_id]
+        event_id = uuid.uuid4()
+        at = getattr(change, "at", None) or now
+        deliveries.append(
+            WebhookDelivery(
+                api_key=sub.api_key,
+                card_id=sub.card_id,
+                event_id=event_id,
+                event_type=EVENT_VALIDITY_CHANGED,
+                payload={
+                    "id": str(event_id),
+                    "type": EVENT_VALIDITY_CHANGED,
+                    "created_at": now.isoformat(),
+                    "data": {
+                        "card_number": change.number,
+                        "valid": bool(change.valid),
+                        "changed_at": at.isoformat(),
+                    },
+                },
+                url=sub.api_key.webhook_url,
+                next_attempt_at=now,
+            )
+        )
+    WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000)
+    if deliveries:
+        from .tasks import deliver_webhooks
+
+        transaction.on_commit(deliver_webhooks)
+    return len(deliveries)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """sha256=<hex of HMAC-SHA256(secret, "<timestamp>." + body)>."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Exponential backoff after the n-th failed attempt: base, 2 x base, 4 x base …"""
+    base = settings.HMSKORT_WEBHOOK_RETRY_BASE_SECONDS
+    return dt.timedelta(seconds=base * 2 ** max(0, attempts - 1))
+
+
+def _address_allowed(url: str) -> bool:
+    """Refuse to post into private networks (SSRF), unless settings allow it (tests, dev)."""
+    if settings.HMSKORT_WEBHOOK_ALLOW_PRIVATE:
+        return True
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0])
+        if not ip.is_global:
+            return False
+    return True
+
+
+def attempt_delivery(delivery: WebhookDelivery, *, now: dt.datetime | None = None) -> bool:
+    """POST one delivery once; record the outcome and schedule a retry or give up."""
+    now = now or timezone.now()
+    api_key = delivery.api_key
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    status_code = None
+    error = ""
+    if api_key.revoked_at is not None or not api_key.webhook_url:
+        error = "endpoint removed"
+        delivery.attempts = settings.HMSKORT_WEBHOOK_MAX_ATTEMPTS
+    elif not _address_allowed(delivery.url):
+        error = "address not allowed"
+    else:
+        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "hmskort-webhooks/1",
+            "X-HMSKORT-Event": delivery.event_type,
+            "X-HMSKORT-Delivery": str(delivery.event_id),
+            "X-HMSKORT-Attempt": str(delivery.attempts),
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(api_key.webhook_secret, timestamp, body),
+        }
+        try:
+            response = httpx.post(
+                delivery.url,
+                content=body,
+                headers=headers,
+                timeout=settings.HMSKORT_WEBHOOK_TIMEOUT_SECONDS,
+                follow_redirects=False,
+            )
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:300]
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    if not error:
+        delivery.status = WebhookDelivery.Status.DELIVERED
+        delivery.delivered_at = now
+        delivery.next_attempt_at = None
+    elif delivery.attempts >= settings.HMSKORT_WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
+    delivery.save(
+        update_fields=[
+            "attempts",
+            "last_attempt_at",
+            "last_status_code",
+            "last_error",
+            "status",
+            "delivered_at",
+            "next_attempt_at",
+        ]
+    )
+    return not error
+
+
+def deliver_due(*, now: dt.datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Attempt every pending delivery whose time has come. Safe to run in several workers:
+    each delivery is claimed with a conditional update before it is posted."""
+    now = now or timezone.now()
+    lease = now + dt.timedelta(seconds=settings.HMSKORT_WEBHOOK_TIMEOUT_SECONDS * 4)
+    due = list(
+        WebhookDelivery.objects.filter(
+            status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("id", "next_attempt_at")[:limit]
+    )
+    outcome = {"delivered": 0, "failed": 0, "retrying": 0}
+    for delivery_id, scheduled in due:
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at=scheduled
+        ).update(next_attempt_at=lease)
+        if not claimed:
+            continue
+        delivery = WebhookDelivery.objects.select_related("api_key").get(pk=delivery_id)
+        if attempt_delivery(delivery, now=now):
+            outcome["delivered"] += 1
+        elif delivery.status == WebhookDelivery.Status.FAILED:
+            outcome["failed"] += 1
+        else:
+            outcome["retrying"] += 1
+    return outcome

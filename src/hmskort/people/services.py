@@ -1,0 +1,170 @@
+"""Changes to persons and employments. Every change that can touch a card recomputes its cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hmskort.audit.services import Actor, record
+from hmskort.companies.models import Company
+from hmskort.identifiers import InvalidIdentifier, is_valid_national_id, parse_national_id
+
+from .models import Employment, Person
+
+
+def _clean_name(value: str, field: str, label: str) -> str:
+    value = " ".join(str(value or "").split())
+    if not value:
+        raise ValidationError({field: _("Enter the %(field)s.") % {"field": label}})
+    if len(value) > 200:
+        raise ValidationError({field: _("The %(field)s is too long.") % {"field": label}})
+    return value
+
+
+@transaction.atomic
+def person_record(
+    *,
+    national_id: str,
+    given_name: str,
+    family_name: str,
+    actor: Actor,
+    birth_date: dt.date | None = None,
+) -> Person:
+    """Find or record the person with this fødselsnummer or D-number; update the name if changed.
+
+    An invalid number is refused with a message for the field `national_id`.
+    """
+    try:
+        parsed = parse_national_id(national_id, allow_test=settings.HMSKORT_ALLOW_TEST_IDENTITIES)
+    except InvalidIdentifier as error:
+        raise ValidationError({"national_id": str(error)}) from None
+    given_name = _clean_name(given_name, "given_name", _("given name"))
+    family_name = _clean_name(family_name, "family_name", _("family name"))
+    person, created = Person.objects.select_for_update().get_or_create(
+        national_id=parsed.number,
+        defaults={
+            "given_name": given_name,
+            "family_name": family_name,
+            "birth_date": birth_date or parsed.birth_date,
+        },
+    )
+    if created:
+        record(actor=actor, action="person.recorded", target=person)
+    elif (person.given_name, person.family_name) != (given_name, family_name):
+        person.given_name, person.family_name = given_name, family_name
+        person.save(update_fields=["given_name", "family_name", "updated_at"])
+        record(actor=actor, action="person.renamed", target=person)
+    return person
+
+
+def _recompute_person(person: Person, cause: str) -> None:
+    from hmskort.cards.services import recompute_cards
+
+    recompute_cards(person_ids=[person.pk], cause=cause)
+
+
+@transaction.atomic
+def employment_record(
+    *,
+    person: Person,
+    employer: Company,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+    source: str = Employment.Source.AAREG,
+    actor: Actor,
+    read_at: dt.datetime | None = None,
+    recompute: bool = True,
+) -> Employment:
+    """Record an employment as reported by a register (employer may be a sub-unit).
+
+    With `recompute` (default) the person's cards are recomputed in the same transaction; bulk
+    imports pass False and recompute once at the end.
+    """
+    if source not in Employment.Source.values:
+        raise ValidationError({"source": _("Unknown employment source.")})
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The end date is before the start date.")})
+    employment, created = Employment.objects.update_or_create(
+        person=person,
+        employer=employer,
+        source=source,
+        starts_on=starts_on,
+        defaults={
+            "main_unit": employer.main_unit,
+            "ends_on": ends_on,
+            "read_at": read_at or timezone.now(),
+        },
+    )
+    record(
+        actor=actor,
+        action="employment.recorded" if created else "employment.updated",
+        target=employment,
+        company=employer.main_unit,
+        data={"source": source, "starts_on": str(starts_on), "ends_on": str(ends_on or "")},
+    )
+    if recompute:
+        _recompute_person(person, f"employment.{source}")
+    return employment
+
+
+@transaction.atomic
+def person_set_residence_permit(
+    *, person: Person, needs_permit: bool, until: dt.date | None, actor: Actor
+) -> Person:
+    person.needs_residence_permit = needs_permit
+    person.residence_permit_until = until
+    person.save(update_fields=["needs_residence_permit", "residence_permit_until", "updated_at"])
+    record(
+        actor=actor,
+        action="person.residence_permit",
+        target=person,
+        data={"needs_permit": needs_permit, "until": str(until or "")},
+    )
+    _recompute_person(person, "residence_permit")
+    return person
+
+
+@transaction.atomic
+def person_set_national_id_valid(*, person: Person, valid: bool, actor: Actor) -> Person:
+    """Record what Folkeregisteret says about the number (for example a D-number taken out of use)."""
+    if person.national_id_valid != valid:
+        person.national_id_valid = valid
+        person.save(update_fields=["national_id_valid", "updated_at"])
+        record(actor=actor, action="person.national_id_valid", target=person, data={"valid": valid})
+        _recompute_person(person, "folkeregisteret")
+    return person
+
+
+def people_revalidate_national_ids(
+    *, actor: Actor, progress: Callable[[int], None] | None = None
+) -> int:
+    """Check every stored number against the current rules (e.g. when they change in 2032, or
+    when test identities are no longer allowed); record changes and recompute those cards."""
+    allow_test = settings.HMSKORT_ALLOW_TEST_IDENTITIES
+    changed = 0
+    last = 0
+    while True:
+        batch = list(
+            Person.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "national_id", "national_id_valid")[:5000]
+        )
+        if not batch:
+            break
+        last = batch[-1][0]
+        for pk, number, stored in batch:
+            valid = is_valid_national_id(number, allow_test=allow_test)
+            if valid != stored:
+                person_set_national_id_valid(
+                    person=Person.objects.get(pk=pk), valid=valid, actor=actor
+                )
+                changed += 1
+        if progress:
+            progress(last)
+    return changed

@@ -1,0 +1,67 @@
+"""The demo world: every card's computed validity is what var/demo.json promises."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from hmskort.cards.models import Card
+from hmskort.cards.rules import REASONS
+from hmskort.companies.models import Company, Role
+from hmskort.identifiers import is_valid_national_id, is_valid_orgnr
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(tmp_path):
+    path = tmp_path / "demo.json"
+    call_command("demo", output=str(path), stdout=StringIO())
+    return json.loads(path.read_text())
+
+
+def test_every_demo_card_comes_out_of_the_recompute_as_demo_json_promises(demo):
+    cards = {c.number: c for c in Card.objects.all()}
+    for promised in demo["cards"]:
+        card = cards[promised["number"]]
+        assert (card.valid, card.reasons) == (promised["valid"], promised["reasons"]), promised
+        assert card.qr_token == promised["qr_token"]
+        assert card.company.orgnr == promised["company_orgnr"]
+        assert card.holder.full_name == promised["holder_name"]
+
+
+def test_the_demo_shows_every_reason_and_valid_cards_of_both_types(demo):
+    shown = {code for c in demo["cards"] for code in c["reasons"]}
+    assert shown == set(REASONS)
+    valid_types = {c["card_type"] for c in demo["cards"] if c["valid"]}
+    assert valid_types == {"construction", "cleaning"}
+
+
+def test_demo_persons_can_log_in_with_regular_numbers_and_hold_their_roles(demo):
+    for person in demo["persons"]:
+        assert is_valid_national_id(person["national_id"], allow_test=False)
+        for company in person["companies"]:
+            assert is_valid_orgnr(company["orgnr"])
+            assert Role.objects.filter(
+                company__orgnr=company["orgnr"],
+                national_id=person["national_id"],
+                code=company["role"],
+                source="local",
+            ).exists()
+
+
+def test_the_demo_has_every_kind_of_company(demo):
+    assert Company.objects.filter(parent__isnull=False).exists()
+    assert Company.objects.filter(is_staffing_agency=True).exists()
+    assert Company.objects.filter(card_type__code="cleaning").exists()
+    assert Company.objects.filter(organisation_form="ENK").exists()
+    assert Company.objects.filter(is_foreign=True).exists()
+
+
+def test_loading_the_demo_twice_changes_nothing(demo, tmp_path):
+    counts = (Card.objects.count(), Company.objects.count())
+    path = tmp_path / "again.json"
+    call_command("demo", output=str(path), stdout=StringIO())
+    assert (Card.objects.count(), Company.objects.count()) == counts
+    assert json.loads(path.read_text()) == demo
