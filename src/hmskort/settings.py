@@ -245,6 +245,13 @@ HMSKORT_OIDC_CLIENT_SECRET = os.environ.get("HMSKORT_OIDC_CLIENT_SECRET", "")
 HMSKORT_OIDC_ACR = os.environ.get("HMSKORT_OIDC_ACR", "idporten-loa-substantial")
 # The local test login exists only without an OIDC issuer, and never with DEBUG off.
 HMSKORT_TEST_LOGIN = DEBUG and not HMSKORT_OIDC_ISSUER
+# Where ordering roles come from: "local" (demo data, `hmskort roles import`) or "brreg"
+# (Enhetsregisteret's authorised roles API with a Maskinporten access token).
+HMSKORT_ROLES_SOURCE = os.environ.get("HMSKORT_ROLES_SOURCE", "local")
+HMSKORT_BRREG_ROLES_URL = os.environ.get(
+    "HMSKORT_BRREG_ROLES_URL", "https://data.brreg.no/enhetsregisteret/autorisert-api"
+).rstrip("/")
+HMSKORT_BRREG_ROLES_TOKEN = os.environ.get("HMSKORT_BRREG_ROLES_TOKEN", "")
 
 HMSKORT_BRREG_URL = os.environ.get(
     "HMSKORT_BRREG_URL", "https://data.brreg.no/enhetsregisteret/api"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("auth/", include("hmskort.accounts.auth_urls")),
 ]
 
 urlpatterns += i18n_patterns(

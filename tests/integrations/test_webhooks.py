@@ -199,3 +199,38 @@ def test_private_addresses_are_refused_in_production(
     delivery = WebhookDelivery.objects.get()
     assert delivery.last_error == "address not allowed"
     assert httpserver.log == []
+
+
+def test_a_real_recompute_after_a_card_is_reported_stolen_reaches_the_integrator(
+    httpserver, integrator, django_capture_on_commit_callbacks
+):
+    from hmskort.cards import services as cards
+    from tests.factories import employed_person, registered_company
+
+    company = registered_company()
+    card = CardFactory(company=company, holder=employed_person(company), valid=False, reasons=["x"])
+    with django_capture_on_commit_callbacks(execute=True):
+        cards.recompute_cards(card_ids=[card.pk], cause="test")
+    card.refresh_from_db()
+    assert card.valid is True
+
+    api_key, _plaintext, secret = integrator
+    services.subscribe_cards(api_key=api_key, card_ids=[card.pk])
+    httpserver.expect_oneshot_request("/hook", method="POST").respond_with_data("ok")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cards.card_report_stolen(card=card, actor=Actor.staff("issuer"))
+
+    httpserver.check_assertions()
+    request, _response = httpserver.log[0]
+    event = json.loads(request.get_data())
+    assert event["data"] == {
+        "card_number": card.number,
+        "valid": False,
+        "changed_at": event["data"]["changed_at"],
+    }
+    timestamp = int(request.headers["X-HMSKORT-Timestamp"])
+    assert request.headers["X-HMSKORT-Signature"] == services.sign(
+        secret, timestamp, request.get_data()
+    )
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED

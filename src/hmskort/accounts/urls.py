@@ -6,5 +6,7 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path(_("login/"), views.login_page, name="login"),
+    path(_("login/id-porten/"), views.oidc_start, name="oidc_start"),
+    path(_("login/test/"), views.test_login, name="test_login"),
     path(_("logout/"), views.logout, name="logout"),
 ]

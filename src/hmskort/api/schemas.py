@@ -12,6 +12,9 @@ from pydantic import ConfigDict, Field
 class Error(Schema):
     detail: str = Field(description="What went wrong, in the language of Accept-Language (nb/en).")
     code: str = Field(description="Stable machine-readable code.")
+    errors: list[dict] | None = Field(
+        default=None, description="For `invalid_request`: each field that is not valid."
+    )
 
     model_config = ConfigDict(
         json_schema_extra={

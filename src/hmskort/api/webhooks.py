@@ -36,7 +36,7 @@ def _limited(request: HttpRequest):
 
 @router.put(
     "/endpoint",
-    response={200: WebhookSecretOut, 422: Error, 429: Error},
+    response={200: WebhookSecretOut, 401: Error, 422: Error, 429: Error},
     summary="Set the URL events are posted to (returns a new signing secret)",
 )
 def set_endpoint(request: HttpRequest, body: WebhookIn):
@@ -54,7 +54,9 @@ def set_endpoint(request: HttpRequest, body: WebhookIn):
     return Status(200, {"url": request.auth.webhook_url, "secret": secret})
 
 
-@router.get("/endpoint", response={200: WebhookOut, 429: Error}, summary="The webhook set now")
+@router.get(
+    "/endpoint", response={200: WebhookOut, 401: Error, 429: Error}, summary="The webhook set now"
+)
 def get_endpoint(request: HttpRequest):
     if rejected := _limited(request):
         return rejected
@@ -64,7 +66,7 @@ def get_endpoint(request: HttpRequest):
 
 @router.delete(
     "/endpoint",
-    response={204: None, 429: Error},
+    response={204: None, 401: Error, 429: Error},
     summary="Remove the webhook and every subscription",
 )
 def delete_endpoint(request: HttpRequest):
@@ -76,7 +78,7 @@ def delete_endpoint(request: HttpRequest):
 
 @router.post(
     "/subscriptions",
-    response={200: SubscribeResponse, 409: Error, 429: Error, 503: Error},
+    response={200: SubscribeResponse, 401: Error, 409: Error, 422: Error, 429: Error, 503: Error},
     summary="Subscribe to cards by number",
 )
 def subscribe(request: HttpRequest, body: SubscribeRequest):
@@ -109,7 +111,7 @@ def subscribe(request: HttpRequest, body: SubscribeRequest):
 
 @router.delete(
     "/subscriptions/{card_number}",
-    response={204: None, 429: Error},
+    response={204: None, 401: Error, 429: Error},
     summary="Stop hearing about a card",
 )
 def unsubscribe(request: HttpRequest, card_number: str):
@@ -131,7 +133,7 @@ class DeliveryFilter(Schema):
 
 @router.get(
     "/deliveries",
-    response={200: DeliveryPage, 429: Error},
+    response={200: DeliveryPage, 401: Error, 422: Error, 429: Error},
     summary="The delivery log: every event sent to this key's webhook, newest first",
 )
 def deliveries(request: HttpRequest, filters: Query[DeliveryFilter]):

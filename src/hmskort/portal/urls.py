@@ -6,4 +6,16 @@ from . import views
 app_name = "portal"
 urlpatterns = [
     path(_("companies/"), views.companies, name="companies"),
+    path(_("companies/<str:orgnr>/"), views.company_detail, name="company"),
+    path(_("companies/<str:orgnr>/access/new/"), views.delegation_new, name="delegation_new"),
+    path(
+        _("companies/<str:orgnr>/access/<int:pk>/"),
+        views.delegation_detail,
+        name="delegation",
+    ),
+    path(
+        _("companies/<str:orgnr>/access/<int:pk>/revoke/"),
+        views.delegation_revoke,
+        name="delegation_revoke",
+    ),
 ]

@@ -1,7 +1,178 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Pages for people who act for companies. Every view passes the company access check."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hmskort.audit.models import AuditEvent
+from hmskort.audit.services import Actor
+from hmskort.companies.models import Company
+from hmskort.companies.selectors import (
+    companies_for,
+    delegation_status,
+    delegations_for,
+    role_holders,
+)
+from hmskort.companies.services import DelegationError, grant_delegation, revoke_delegation
+from hmskort.identifiers import format_orgnr, mask_national_id
+
+from .access import company_view, person_required
+from .forms import DelegationForm
+
+PAGE_SIZE = 25
+
+ACTION_LABELS = {
+    "delegation.granted": gettext_lazy("Access given"),
+    "delegation.revoked": gettext_lazy("Access revoked"),
+    "role.added": gettext_lazy("Role read from the register"),
+    "role.removed": gettext_lazy("Role no longer in the register"),
+}
+STATUS_LABELS = {
+    "active": gettext_lazy("In force"),
+    "scheduled": gettext_lazy("Not started yet"),
+    "expired": gettext_lazy("Expired"),
+    "revoked": gettext_lazy("Revoked"),
+}
+STATUS_COLORS = {
+    "active": "success",
+    "scheduled": "info",
+    "expired": "neutral",
+    "revoked": "danger",
+}
 
 
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.person(request.person.pk, request.person.full_name)
+
+
+@require_GET
+@person_required
 def companies(request: HttpRequest) -> HttpResponse:
-    """My companies (built out in the login issue)."""
-    return render(request, "portal/companies.html", {})
+    entries = companies_for(request.person.national_id)
+    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "portal/companies.html", {"page": page, "entries": page.object_list})
+
+
+def _delegation_rows(delegations) -> list[dict]:
+    return [
+        {
+            "delegation": d,
+            "masked": mask_national_id(d.national_id),
+            "status": delegation_status(d),
+            "status_label": STATUS_LABELS[delegation_status(d)],
+            "status_color": STATUS_COLORS[delegation_status(d)],
+        }
+        for d in delegations
+    ]
+
+
+@require_GET
+@company_view
+def company_detail(request: HttpRequest, company: Company, access) -> HttpResponse:
+    sub_units = Paginator(
+        Company.objects.filter(parent=company).order_by("name", "orgnr"), PAGE_SIZE
+    ).get_page(request.GET.get("units"))
+    holders = [
+        {"holder": h, "masked": mask_national_id(h.national_id)} for h in role_holders(company)
+    ]
+    delegations = Paginator(delegations_for(company), PAGE_SIZE).get_page(request.GET.get("access"))
+    history = Paginator(
+        AuditEvent.objects.filter(company=company).order_by("-at", "-id"), PAGE_SIZE
+    ).get_page(request.GET.get("history"))
+    events = [
+        {"event": e, "label": ACTION_LABELS.get(e.action, e.action)} for e in history.object_list
+    ]
+    return render(
+        request,
+        "portal/company.html",
+        {
+            "company": company,
+            "orgnr": format_orgnr(company.orgnr),
+            "access": access,
+            "sub_units": sub_units,
+            "holders": holders,
+            "delegations": delegations,
+            "delegation_rows": _delegation_rows(delegations.object_list),
+            "history": history,
+            "events": events,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@company_view
+def delegation_new(request: HttpRequest, company: Company, access) -> HttpResponse:
+    if not access.can_delegate:
+        raise PermissionDenied(_("Only a holder of a role in the company can give access."))
+    if not company.is_main_unit:
+        return redirect("portal:delegation_new", orgnr=company.parent.orgnr)
+    form = DelegationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            delegation = grant_delegation(
+                company=company,
+                grantor_national_id=request.person.national_id,
+                actor=_actor(request),
+                **form.cleaned_data,
+            )
+        except DelegationError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s now has access to %(company)s.")
+                % {"name": delegation.grantee_name, "company": company.name},
+            )
+            return redirect("portal:company", orgnr=company.orgnr)
+    return render(request, "portal/delegation_new.html", {"company": company, "form": form})
+
+
+def _delegation_of(company: Company, pk: int):
+    delegation = delegations_for(company).filter(pk=pk).first()
+    if delegation is None:
+        raise Http404
+    return delegation
+
+
+@require_GET
+@company_view
+def delegation_detail(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+    delegation = _delegation_of(company, pk)
+    row = _delegation_rows([delegation])[0]
+    return render(
+        request,
+        "portal/delegation.html",
+        {"company": company, "access": access, **row},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@company_view
+def delegation_revoke(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+    delegation = _delegation_of(company, pk)
+    if not access.can_delegate:
+        raise PermissionDenied(_("Only a holder of a role in the company can revoke access."))
+    if request.method == "POST":
+        try:
+            revoke_delegation(
+                delegation=delegation,
+                revoker_national_id=request.person.national_id,
+                actor=_actor(request),
+            )
+        except DelegationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("The access of %(name)s is revoked.") % {"name": delegation.grantee_name},
+            )
+        return redirect("portal:company", orgnr=company.orgnr)
+    row = _delegation_rows([delegation])[0]
+    return render(request, "portal/delegation_revoke.html", {"company": company, **row})

@@ -1,0 +1,28 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "ds-input", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class DelegationForm(forms.Form):
+    """What a role holder enters to give a person access; the rules live in the service."""
+
+    national_id = forms.CharField(
+        label=_("National ID number or D-number"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"class": "ds-input", "inputmode": "numeric", "autocomplete": "off"}
+        ),
+    )
+    grantee_name = forms.CharField(
+        label=_("Name"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "ds-input", "autocomplete": "off"}),
+    )
+    starts_on = forms.DateField(label=_("From (optional)"), required=False, widget=DateInput())
+    ends_on = forms.DateField(label=_("To (optional)"), required=False, widget=DateInput())

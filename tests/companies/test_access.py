@@ -1,0 +1,125 @@
+"""The one access check: roles, delegations in force, main unit covering sub-units."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from hmskort.audit.services import Actor
+from hmskort.companies.models import Delegation
+from hmskort.companies.selectors import DELEGATION, ROLE, access_for, companies_for
+from hmskort.companies.services import DelegationError, grant_delegation
+from tests.factories import CompanyFactory, RoleFactory, SubUnitFactory, national_id_for
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+PER = national_id_for(dt.date(1990, 4, 4), 4)
+
+
+def test_an_ordering_role_in_the_main_unit_covers_its_sub_units_but_not_a_subsidiary():
+    main = CompanyFactory()
+    unit = SubUnitFactory(parent=main)
+    subsidiary = CompanyFactory()
+    role = RoleFactory(company=main, code="LEDE")
+
+    access = access_for(role.national_id, unit)
+
+    assert access.kind == ROLE
+    assert access.role_codes == ("LEDE",)
+    assert access.via == main
+    assert access.can_delegate
+    assert access_for(role.national_id, subsidiary) is None
+
+
+@pytest.mark.parametrize("code", ["REVI", "MEDL", "NEST", "REGN"])
+def test_roles_without_ordering_rights_give_no_access(code):
+    role = RoleFactory(code=code)
+
+    assert access_for(role.national_id, role.company) is None
+    assert companies_for(role.national_id) == []
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "revoked", "in_force"),
+    [
+        (None, None, False, True),
+        (0, 0, False, True),
+        (1, None, False, False),
+        (None, -1, False, False),
+        (None, None, True, False),
+    ],
+)
+def test_a_delegation_gives_access_only_while_in_force(starts, ends, revoked, in_force):
+    company = CompanyFactory()
+    Delegation.objects.create(
+        company=company,
+        national_id=PER,
+        grantee_name="Per",
+        granted_by_national_id="x",
+        starts_on=None if starts is None else TODAY + dt.timedelta(days=starts),
+        ends_on=None if ends is None else TODAY + dt.timedelta(days=ends),
+        revoked_at=timezone.now() if revoked else None,
+    )
+
+    access = access_for(PER, company)
+
+    assert (access is not None) == in_force
+    if access:
+        assert access.kind == DELEGATION and not access.can_delegate
+
+
+def test_my_companies_says_where_each_access_comes_from():
+    role = RoleFactory(code="DAGL", company__name="B Bygg AS")
+    other = CompanyFactory(name="A Anlegg AS")
+    grant_delegation(
+        company=other,
+        grantor_national_id=RoleFactory(company=other).national_id,
+        actor=Actor.system("test"),
+        national_id=role.national_id,
+        grantee_name="Kari",
+    )
+
+    entries = companies_for(role.national_id)
+
+    assert [(e.company.name, e.role_codes, len(e.delegations)) for e in entries] == [
+        ("A Anlegg AS", [], 1),
+        ("B Bygg AS", ["DAGL"], 0),
+    ]
+
+
+def test_a_delegate_cannot_delegate_further():
+    company = CompanyFactory()
+    grant_delegation(
+        company=company,
+        grantor_national_id=RoleFactory(company=company).national_id,
+        actor=Actor.system("test"),
+        national_id=PER,
+        grantee_name="Per",
+    )
+
+    with pytest.raises(DelegationError):
+        grant_delegation(
+            company=company,
+            grantor_national_id=PER,
+            actor=Actor.system("test"),
+            national_id=national_id_for(dt.date(1991, 5, 5)),
+            grantee_name="Pål",
+        )
+    assert Delegation.objects.count() == 1
+
+
+def test_access_is_given_on_the_main_unit_only():
+    unit = SubUnitFactory()
+    role = RoleFactory(company=unit.parent)
+
+    with pytest.raises(DelegationError):
+        grant_delegation(
+            company=unit,
+            grantor_national_id=role.national_id,
+            actor=Actor.system("test"),
+            national_id=PER,
+            grantee_name="Per",
+        )

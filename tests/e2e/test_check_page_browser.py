@@ -1,0 +1,54 @@
+"""The card check page in a real browser: type a number, see valid; type a typo, see why."""
+
+import os
+
+import pytest
+
+from hmskort.cards.numbers import format_card_number
+from tests.factories import CardFactory
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
+]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; Django's async-safety check would
+    # otherwise refuse the database calls made while it runs.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context(locale="en-GB")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_checker_types_a_number_sees_valid_then_types_a_typo_and_sees_the_message(
+    live_server, page
+):
+    card = CardFactory(holder__given_name="Kari", holder__family_name="Nordmann")
+    page.goto(f"{live_server.url}/en/check/")
+    page.get_by_label("Card number").fill(format_card_number(card.number))
+    page.get_by_role("button", name="Check card").click()
+    status = page.locator("#check-status")
+    status.wait_for()
+    assert "Valid" in status.inner_text()
+    assert "Kari Nordmann" in page.content()
+
+    typo = card.number[:-1] + str((int(card.number[-1]) + 1) % 10)
+    page.get_by_label("Card number").fill(typo)
+    page.get_by_role("button", name="Check card").click()
+    message = page.locator("#number-error")
+    message.wait_for()
+    assert "mistyped" in message.inner_text()
