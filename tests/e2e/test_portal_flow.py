@@ -41,7 +41,10 @@ def test_a_managing_director_logs_in_with_id_porten_and_gives_a_colleague_access
 ):
     from playwright.sync_api import expect
 
-    role = RoleFactory(national_id=SIRI, code="DAGL", company__name="Acme Bygg AS")
+    # card_type=None: an earlier transactional test may have flushed the seeded card types.
+    role = RoleFactory(
+        national_id=SIRI, code="DAGL", company__name="Acme Bygg AS", company__card_type=None
+    )
     PersonFactory(national_id=SIRI, given_name="Siri", family_name="Sjef")
     SubUnitFactory(parent=role.company, name="Acme Bygg avd. Bergen")
     page = browser_page
