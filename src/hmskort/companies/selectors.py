@@ -131,6 +131,7 @@ class AccessHolder:
     via: Company
     role_codes: tuple[str, ...] = ()
     delegation: Delegation | None = None
+    read_at: dt.datetime | None = None  # when the roles were last read from their source
 
 
 def role_holders(company: Company) -> list[AccessHolder]:
@@ -144,9 +145,10 @@ def role_holders(company: Company) -> list[AccessHolder]:
     for row in rows:
         line = grouped.setdefault(
             (row.company_id, row.national_id),
-            {"name": row.holder_name, "via": row.company, "codes": []},
+            {"name": row.holder_name, "via": row.company, "codes": [], "read_at": row.read_at},
         )
         line["codes"].append(row.code)
+        line["read_at"] = min(line["read_at"], row.read_at)
     return [
         AccessHolder(
             kind=ROLE,
@@ -154,6 +156,7 @@ def role_holders(company: Company) -> list[AccessHolder]:
             national_id=national_id,
             via=line["via"],
             role_codes=tuple(line["codes"]),
+            read_at=line["read_at"],
         )
         for (_, national_id), line in grouped.items()
     ]
