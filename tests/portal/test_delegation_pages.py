@@ -146,3 +146,18 @@ def test_the_company_page_is_in_english_under_en(holder):
 
     assert "Who has access" in page
     assert "Managing director (DAGL)" in page
+
+
+def test_the_history_names_card_events_in_plain_words(holder):
+    from hmskort.audit.services import Actor, record
+    from hmskort.cards.numbers import format_card_number
+    from tests.factories import CardFactory
+
+    client, company = holder
+    card = CardFactory(company=company)
+    record(actor=Actor.system("production"), action="card.issued", target=card, company=company)
+
+    page = client.get(f"/virksomheter/{company.orgnr}/").content.decode()
+
+    assert f"Kort {format_card_number(card.number)}: Utstedt" in page
+    assert "Systemet" in page

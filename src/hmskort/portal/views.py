@@ -13,6 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hmskort.audit.models import AuditEvent
 from hmskort.audit.services import Actor
+from hmskort.cards.models import Card, CardState
+from hmskort.cards.numbers import format_card_number
 from hmskort.companies.models import Company
 from hmskort.companies.selectors import (
     companies_for,
@@ -33,6 +35,12 @@ ACTION_LABELS = {
     "delegation.revoked": gettext_lazy("Access revoked"),
     "role.added": gettext_lazy("Role read from the register"),
     "role.removed": gettext_lazy("Role no longer in the register"),
+    "company.register_facts_applied": gettext_lazy("New facts from the registers"),
+}
+ACTOR_LABELS = {
+    "system": gettext_lazy("The system"),
+    "staff": gettext_lazy("The card issuer"),
+    "integrator": gettext_lazy("An integration"),
 }
 STATUS_LABELS = {
     "active": gettext_lazy("In force"),
@@ -58,6 +66,33 @@ def companies(request: HttpRequest) -> HttpResponse:
     entries = companies_for(request.person.national_id)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/companies.html", {"page": page, "entries": page.object_list})
+
+
+def _history_rows(events: list[AuditEvent]) -> list[dict]:
+    """Plain words for each event; card events name the card (one query for the page)."""
+    card_ids = [e.object_id for e in events if e.object_type == "cards.card"]
+    numbers = dict(
+        Card.objects.filter(pk__in=card_ids).values_list("pk", "number") if card_ids else []
+    )
+    rows = []
+    for event in events:
+        label = ACTION_LABELS.get(event.action)
+        card_number = ""
+        if event.object_type == "cards.card":
+            card_number = format_card_number(numbers.get(int(event.object_id), "")) or ""
+            if event.action == "card.validity_changed":
+                label = _("Card valid") if event.data.get("valid") else _("Card not valid")
+            elif event.action.startswith("card."):
+                state = event.action.removeprefix("card.")
+                label = CardState(state).label if state in CardState.values else event.action
+        if event.actor_kind == "person":
+            actor = event.actor_label
+        else:
+            actor = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
+        rows.append(
+            {"event": event, "label": label or event.action, "card": card_number, "actor": actor}
+        )
+    return rows
 
 
 def _delegation_rows(delegations) -> list[dict]:
@@ -86,9 +121,7 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
     history = Paginator(
         AuditEvent.objects.filter(company=company).order_by("-at", "-id"), PAGE_SIZE
     ).get_page(request.GET.get("history"))
-    events = [
-        {"event": e, "label": ACTION_LABELS.get(e.action, e.action)} for e in history.object_list
-    ]
+    events = _history_rows(list(history.object_list))
     return render(
         request,
         "portal/company.html",
