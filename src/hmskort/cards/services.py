@@ -9,6 +9,7 @@ It streams cards in id order in chunks, so memory stays flat however many cards 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
@@ -23,7 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hmskort.audit.models import AuditEvent
-from hmskort.audit.services import Actor, record, record_many
+from hmskort.audit.services import Actor, record
+from hmskort.bulk import copy_rows
 from hmskort.companies.models import OWNER_WORKER_FORMS, OWNER_WORKER_ROLE_CODES, Company, Role
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
@@ -105,7 +107,7 @@ def expiry_for(issued_on: dt.date) -> dt.date:
 
 # --- Recompute -----------------------------------------------------------------------------
 
-CHUNK_SIZE = 5000
+CHUNK_SIZE = 20000
 _ID_BATCH = 900  # ids per IN (...) on SQLite
 
 _FACT_COLUMNS = (
@@ -189,11 +191,17 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+@functools.lru_cache(maxsize=4096)
+def _reasons_from_text(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
 def _as_reasons(value: Any) -> tuple[str, ...]:
+    """Stored reasons as a tuple (the database hands JSON back as text or as a list)."""
     if value is None:
         return ()
     if isinstance(value, str):
-        value = json.loads(value)
+        return _reasons_from_text(value)
     return tuple(value)
 
 
@@ -201,31 +209,55 @@ _APPROVED_CLEANING = frozenset(str(s) for s in CleaningApproval.APPROVED_STATUSE
 
 
 def facts_from_row(row: Sequence[Any], today: dt.date) -> CardFacts:
-    r = dict(zip(_FACT_COLUMNS, row, strict=True))
-    brreg_read = r["brreg_orgnr"] is not None
-    employment = r["employment"]
+    (
+        _id,
+        _number,
+        state,
+        expires_on,
+        _valid,
+        _reasons,
+        _company_id,
+        requires_cleaning_approval,
+        requires_residence_permit,
+        national_id_valid,
+        needs_residence_permit,
+        residence_permit_until,
+        _organisation_form,
+        is_staffing_agency,
+        vat_exempt,
+        brreg_orgnr,
+        removed,
+        deleted_on,
+        bankrupt,
+        under_forced_dissolution,
+        registered_in_vat,
+        cleaning_status,
+        staffing_approved,
+        employment,
+        owner_role,
+    ) = row
     return CardFacts(
         today=today,
-        state=r["state"],
-        expires_on=_as_date(r["expires_on"]),
-        requires_cleaning_approval=bool(r["requires_cleaning_approval"]),
-        requires_residence_permit=bool(r["requires_residence_permit"]),
-        national_id_valid=bool(r["national_id_valid"]),
-        needs_residence_permit=bool(r["needs_residence_permit"]),
-        residence_permit_until=_as_date(r["residence_permit_until"]),
+        state=state,
+        expires_on=expires_on if type(expires_on) is dt.date else _as_date(expires_on),
+        requires_cleaning_approval=bool(requires_cleaning_approval),
+        requires_residence_permit=bool(requires_residence_permit),
+        national_id_valid=bool(national_id_valid),
+        needs_residence_permit=bool(needs_residence_permit),
+        residence_permit_until=_as_date(residence_permit_until),
         employment_reported=employment is not None,
         employment_active=bool(employment),
-        owner_role=bool(r["owner_role"]),
-        brreg_read=brreg_read,
-        brreg_removed=bool(r["removed"]),
-        deleted_on=_as_date(r["deleted_on"]),
-        bankrupt=bool(r["bankrupt"]),
-        under_forced_dissolution=bool(r["under_forced_dissolution"]),
-        registered_in_vat=bool(r["registered_in_vat"]),
-        vat_exempt=bool(r["vat_exempt"]),
-        is_staffing_agency=bool(r["is_staffing_agency"]),
-        staffing_approved=bool(r["staffing_approved"]),
-        cleaning_approved=r["cleaning_status"] in _APPROVED_CLEANING,
+        owner_role=bool(owner_role),
+        brreg_read=brreg_orgnr is not None,
+        brreg_removed=bool(removed),
+        deleted_on=_as_date(deleted_on),
+        bankrupt=bool(bankrupt),
+        under_forced_dissolution=bool(under_forced_dissolution),
+        registered_in_vat=bool(registered_in_vat),
+        vat_exempt=bool(vat_exempt),
+        is_staffing_agency=bool(is_staffing_agency),
+        staffing_approved=bool(staffing_approved),
+        cleaning_approved=cleaning_status in _APPROVED_CLEANING,
     )
 
 
@@ -269,69 +301,85 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
     table = Card._meta.db_table
     ops = connection.ops
     now_db = ops.adapt_datetimefield_value(now)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    reasons_json = [json.dumps(list(c.reasons)) for c in changed]
+    if connection.vendor == "postgresql":
+        # COPY the new values into a temporary table and update from it in one statement.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS hmskort_card_validity "
+                "(id bigint PRIMARY KEY, valid boolean, reasons jsonb) ON COMMIT DROP"
+            )
+            with cursor.cursor.copy(
+                "COPY hmskort_card_validity (id, valid, reasons) FROM STDIN"
+            ) as copy:
+                for c, reasons in zip(changed, reasons_json, strict=True):
+                    copy.write_row((c.card_id, c.valid, reasons))
             cursor.execute(
                 f"""
                 UPDATE {table} AS c
                    SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
                        updated_at = %s
-                  FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::boolean[]) AS valid,
-                               unnest(%s::text[])::jsonb AS reasons) AS v
+                  FROM hmskort_card_validity AS v
                  WHERE c.id = v.id
                 """,  # noqa: S608
-                [
-                    now_db,
-                    now_db,
-                    [c.card_id for c in changed],
-                    [c.valid for c in changed],
-                    [json.dumps(list(c.reasons)) for c in changed],
-                ],
+                [now_db, now_db],
             )
-        else:
+            cursor.execute("DELETE FROM hmskort_card_validity")
+    else:
+        with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET valid = %s, reasons = %s, validity_changed_at = %s, "  # noqa: S608
                 "updated_at = %s WHERE id = %s",
                 [
-                    (c.valid, json.dumps(list(c.reasons)), now_db, now_db, c.card_id)
-                    for c in changed
+                    (c.valid, reasons, now_db, now_db, c.card_id)
+                    for c, reasons in zip(changed, reasons_json, strict=True)
                 ],
             )
-    CardStatusChange.objects.bulk_create(
-        [
-            CardStatusChange(
-                card_id=c.card_id,
-                at=now,
-                valid=c.valid,
-                reasons=list(c.reasons),
-                state=c.state,
-                cause=cause[:64],
-            )
-            for c in changed
-        ],
-        batch_size=5000,
+    cause64 = cause[:64]
+    copy_rows(
+        CardStatusChange,
+        ("card", "at", "valid", "reasons", "state", "cause"),
+        (
+            (c.card_id, now, c.valid, reasons, c.state, cause64)
+            for c, reasons in zip(changed, reasons_json, strict=True)
+        ),
     )
     actor = Actor.system("recompute")
-    record_many(
-        [
-            AuditEvent(
-                actor_kind=actor.kind,
-                actor_ref=actor.ref,
-                actor_label=cause[:200],
-                action="card.validity_changed",
-                object_type="cards.card",
-                object_id=str(c.card_id),
-                company_id=c.company_id,
-                data={
-                    "valid": c.valid,
-                    "reasons": list(c.reasons),
-                    "previous_valid": c.was_valid,
-                    "previous_reasons": list(c.was_reasons),
-                    "cause": cause,
-                },
+    copy_rows(
+        AuditEvent,
+        (
+            "at",
+            "actor_kind",
+            "actor_ref",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "company",
+            "data",
+        ),
+        (
+            (
+                now,
+                actor.kind,
+                actor.ref,
+                cause[:200],
+                "card.validity_changed",
+                "cards.card",
+                str(c.card_id),
+                c.company_id,
+                json.dumps(
+                    {
+                        "valid": c.valid,
+                        "reasons": list(c.reasons),
+                        "previous_valid": c.was_valid,
+                        "previous_reasons": list(c.was_reasons),
+                        "cause": cause,
+                    }
+                ),
             )
             for c in changed
-        ]
+        ),
     )
     changes = [
         CardValidityChange(
