@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from hmskort.companies.models import Delegation
-from tests.factories import CompanyFactory, PersonFactory, RoleFactory, SubUnitFactory
+from tests.factories import CardFactory, CompanyFactory, PersonFactory, RoleFactory, SubUnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,7 @@ def delegate(company, person, **kwargs):
 @pytest.fixture
 def world():
     acme = CompanyFactory(name="Acme Bygg AS")
+    CardFactory(company=acme, holder__given_name="Acmeansatt")
     unit = SubUnitFactory(parent=acme, name="Acme Bygg avd. Bergen")
     other_company = CompanyFactory(name="Konkurrent AS")
     people = {
@@ -48,6 +49,8 @@ def company_urls(world):
     return {
         "company": f"/virksomheter/{acme.orgnr}/",
         "sub_unit": f"/virksomheter/{unit.orgnr}/",
+        "cards": f"/virksomheter/{acme.orgnr}/kort/",
+        "sub_unit_cards": f"/virksomheter/{unit.orgnr}/kort/",
         "new_delegation": f"/virksomheter/{acme.orgnr}/tilganger/ny/",
         "delegation": f"/virksomheter/{acme.orgnr}/tilganger/{target.pk}/",
         "revoke": f"/virksomheter/{acme.orgnr}/tilganger/{target.pk}/trekk-tilbake/",
@@ -75,6 +78,8 @@ def test_a_delegate_in_force_sees_the_company_but_cannot_delegate_or_revoke(worl
     assert statuses == {
         "company": 200,
         "sub_unit": 200,
+        "cards": 200,
+        "sub_unit_cards": 200,
         "new_delegation": 403,
         "delegation": 200,
         "revoke": 403,
@@ -101,6 +106,9 @@ def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_i
     assert world["target"].revoked_at is None
     listing = client.get("/virksomheter/").content.decode()
     assert "Acme Bygg" not in listing
+    own = world["other_company"].orgnr
+    if kind == "other":
+        assert "Acmeansatt" not in client.get(f"/virksomheter/{own}/kort/").content.decode()
 
 
 def test_an_unknown_organisation_number_answers_exactly_like_a_forbidden_one(world, log_in_as):

@@ -61,3 +61,18 @@ def test_the_company_page_costs_the_same_with_more_units_holders_delegations_and
     add(8, 2)
 
     assert queries(client, f"/virksomheter/{company.orgnr}/") == few
+
+
+def test_the_cards_page_costs_the_same_for_two_cards_as_for_twelve(log_in_as):
+    from tests.factories import CardFactory
+
+    role = RoleFactory()
+    client = log_in_as(PersonFactory(national_id=role.national_id))
+    url = f"/virksomheter/{role.company.orgnr}/kort/"
+    for _ in range(2):
+        CardFactory(company=role.company)
+    few = queries(client, url)
+    for _ in range(10):
+        CardFactory(company=role.company, valid=False, reasons=["card_expired"])
+
+    assert queries(client, url) == few

@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path(_("companies/"), views.companies, name="companies"),
     path(_("companies/<str:orgnr>/"), views.company_detail, name="company"),
+    path(_("companies/<str:orgnr>/cards/"), views.company_cards, name="company_cards"),
     path(_("companies/<str:orgnr>/access/new/"), views.delegation_new, name="delegation_new"),
     path(
         _("companies/<str:orgnr>/access/<int:pk>/"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from hmskort.audit.models import AuditEvent
 from hmskort.audit.services import Actor
 from hmskort.cards.models import Card, CardState
 from hmskort.cards.numbers import format_card_number
+from hmskort.cards.rules import reason_text, reason_title
+from hmskort.cards.selectors import cards_for_company
 from hmskort.companies.models import Company
 from hmskort.companies.selectors import (
     companies_for,
@@ -122,6 +125,14 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
         AuditEvent.objects.filter(company=company).order_by("-at", "-id"), PAGE_SIZE
     ).get_page(request.GET.get("history"))
     events = _history_rows(list(history.object_list))
+    card_counts = (
+        cards_for_company(company)
+        .order_by()
+        .aggregate(
+            n_valid=Count("pk", filter=Q(valid=True)),
+            n_not_valid=Count("pk", filter=Q(valid=False)),
+        )
+    )
     return render(
         request,
         "portal/company.html",
@@ -135,7 +146,36 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
             "delegation_rows": _delegation_rows(delegations.object_list),
             "history": history,
             "events": events,
+            "card_counts": card_counts,
         },
+    )
+
+
+CARD_FILTERS = {"valid": True, "not-valid": False}
+
+
+@require_GET
+@company_view
+def company_cards(request: HttpRequest, company: Company, access) -> HttpResponse:
+    """The cards of the company (a sub-unit shows its main unit's cards): valid or not, and why."""
+    shown = request.GET.get("show", "")
+    cards = cards_for_company(company, valid=CARD_FILTERS.get(shown))
+    page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "card": card,
+            "number": format_card_number(card.number),
+            "state": CardState(card.state).label if card.state in CardState.values else card.state,
+            "reasons": [
+                {"title": reason_title(code), "text": reason_text(code)} for code in card.reasons
+            ],
+        }
+        for card in page.object_list
+    ]
+    return render(
+        request,
+        "portal/company_cards.html",
+        {"company": company, "page": page, "rows": rows, "shown": shown},
     )
 
 
