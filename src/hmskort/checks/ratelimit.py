@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 
 
@@ -32,14 +33,36 @@ def hit(scope: str, ident: str, *, limit: int, window: int, cost: int = 1) -> Li
     if limit <= 0:
         return Limit(True, 0, 0, retry_after)
     key = f"rl:{scope}:{ident}:{window_start}"
-    # add() is a no-op when the key exists, incr() is atomic (INCRBY on Redis).
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key, cost)
-    except ValueError:  # expired between add and incr
-        cache.add(key, cost, timeout=window + 5)
-        count = cost
+    count = _count(key, cost, window + 5)
     return Limit(count <= limit, limit, max(0, limit - count), retry_after)
+
+
+def _redis_client(backend: RedisCache):
+    """One client per backend over the cache's connection pool (building a redis-py client
+    costs more CPU than the round trip itself)."""
+    client = backend.__dict__.get("_hmskort_rate_client")
+    if client is None:
+        client = backend.__dict__["_hmskort_rate_client"] = backend._cache.get_client(write=True)
+    return client
+
+
+def _count(key: str, cost: int, ttl: int) -> int:
+    """Add cost to the counter and return the new total, atomically."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        # One round trip: INCRBY and EXPIRE in a pipeline (Django's add() and incr() take three).
+        redis_key = cache.make_key(key)
+        pipe = _redis_client(cache).pipeline(transaction=False)
+        pipe.incrby(redis_key, cost)
+        pipe.expire(redis_key, ttl)
+        return int(pipe.execute()[0])
+    # add() is a no-op when the key exists; incr() holds the backend's lock.
+    cache.add(key, 0, timeout=ttl)
+    try:
+        return cache.incr(key, cost)
+    except ValueError:  # expired between add and incr
+        cache.add(key, cost, timeout=ttl)
+        return cost
 
 
 def _trusted(addr: str) -> bool:

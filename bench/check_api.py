@@ -1,0 +1,286 @@
+"""Benchmark of the card check API on PostgreSQL under gunicorn, with wrk.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hmskort_wt5 \
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/check_api.py --cards 1000000
+
+Fills the database up to --cards cards (bulk inserts; `hmskort generate` when it exists is
+not needed), starts gunicorn on 127.0.0.1:--port with production settings (DEBUG off), and
+measures in the same run:
+
+- GET /api/v1/ping (constant JSON, no database): the baseline;
+- GET /api/v1/cards/{n} for random existing numbers;
+- POST /api/v1/cards/check with 1000 random existing numbers (sequential requests).
+
+Prints requests per second, p50 and p99 latency, and the ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+LUA = """
+local numbers = {}
+for line in io.lines("%(path)s") do numbers[#numbers + 1] = line end
+math.randomseed(os.time())
+request = function()
+  return wrk.format("GET", "/api/v1/cards/" .. numbers[math.random(#numbers)])
+end
+"""
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hmskort.settings")
+    os.environ.setdefault("DEBUG", "1")
+    import django
+
+    django.setup()
+
+
+def fill(cards: int, seed: int) -> None:
+    """Add companies, persons and cards until there are `cards` cards."""
+    import datetime as dt
+
+    from django.db import transaction
+    from django.utils import timezone
+    from stdnum import damm
+
+    from hmskort.cards.models import Card, CardType
+    from hmskort.companies.models import Company
+    from hmskort.people.models import Person
+
+    have = Card.objects.count()
+    if have >= cards:
+        print(f"database has {have:,} cards", flush=True)
+        return
+    rng = random.Random(seed + have)
+    card_type = CardType.objects.get(code="construction")
+    companies = list(Company.objects.filter(orgnr__startswith="8").values_list("pk", flat=True))
+    if not companies:
+        Company.objects.bulk_create(
+            Company(orgnr=f"8{i:08d}", name=f"Benk Bygg {i} AS", card_type=card_type)
+            for i in range(2000)
+        )
+        companies = list(Company.objects.filter(orgnr__startswith="8").values_list("pk", flat=True))
+    now = timezone.now()
+    today = timezone.localdate()
+    batch = 10_000
+    start = time.monotonic()
+    offset = Person.objects.filter(national_id__startswith="9").count()
+    while have < cards:
+        n = min(batch, cards - have)
+        with transaction.atomic():
+            persons = Person.objects.bulk_create(
+                Person(
+                    national_id=f"9{offset + i:010d}",
+                    given_name=f"Benk{offset + i}",
+                    family_name="Nordmann",
+                    birth_date=dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                )
+                for i in range(n)
+            )
+            rows = []
+            for person in persons:
+                body = f"{rng.randrange(10**10, 10**11)}"
+                issued = today - dt.timedelta(days=rng.randrange(0, 700))
+                rows.append(
+                    Card(
+                        number=body + damm.calc_check_digit(body),
+                        qr_token=secrets.token_urlsafe(24),
+                        card_type=card_type,
+                        holder=person,
+                        company_id=rng.choice(companies),
+                        state="issued",
+                        issued_on=issued,
+                        expires_on=issued.replace(year=issued.year + 2)
+                        if not (issued.month == 2 and issued.day == 29)
+                        else issued + dt.timedelta(days=730),
+                        valid=rng.random() < 0.9,
+                        reasons=[],
+                        validity_changed_at=now,
+                    )
+                )
+            Card.objects.bulk_create(rows, ignore_conflicts=True)
+        offset += n
+        have = Card.objects.count()
+        rate = (have) / max(1e-6, time.monotonic() - start)
+        print(f"  {have:,} / {cards:,} cards ({rate:,.0f}/s)", flush=True)
+
+
+def sample_numbers(k: int) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT number FROM cards_card TABLESAMPLE SYSTEM (20) WHERE state = 'issued' LIMIT %s",
+            [k],
+        )
+        numbers = [row[0] for row in cursor.fetchall()]
+    random.shuffle(numbers)
+    return numbers
+
+
+def make_key() -> str:
+    from hmskort.audit.services import Actor
+    from hmskort.integrations import services
+
+    _key, plaintext = services.create_api_key(
+        name="bench", actor=Actor.system("bench"), rate_per_minute=10**9, daily_quota=10**9
+    )
+    return plaintext
+
+
+def wrk(url: str, *, duration: int, connections: int, script: str | None = None) -> dict:
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "5s"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": rps,
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--cards", type=int, default=1_000_000)
+    parser.add_argument("--port", type=int, default=8510)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=5)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database.")
+
+    subprocess.run(
+        [BIN / "hmskort", "migrate", "--noinput", "-v", "0"],
+        check=True,
+        env={**os.environ, "DEBUG": os.environ.get("DEBUG", "1")},
+    )
+    setup_django()
+    fill(args.cards, args.seed)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cards_card")
+    numbers = sample_numbers(100_000)
+    key = make_key()
+    connection.close()
+
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+        # The benchmark measures the check, not the limiter's refusals (the limiter still runs).
+        "HMSKORT_CHECK_RATE_PER_MINUTE": str(10**9),
+    }
+    base = f"http://127.0.0.1:{args.port}"
+    gunicorn = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            "hmskort.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/api/v1/ping", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        with tempfile.TemporaryDirectory() as tmp:
+            numbers_file = Path(tmp) / "numbers.txt"
+            numbers_file.write_text("\n".join(numbers) + "\n")
+            lua = Path(tmp) / "cards.lua"
+            lua.write_text(LUA % {"path": numbers_file})
+            # Warm up every worker's connections and caches.
+            wrk(f"{base}/api/v1/ping", duration=3, connections=args.connections)
+            wrk(base, duration=3, connections=args.connections, script=str(lua))
+            load = os.getloadavg()
+            baseline = wrk(
+                f"{base}/api/v1/ping", duration=args.duration, connections=args.connections
+            )
+            cards = wrk(base, duration=args.duration, connections=args.connections, script=str(lua))
+
+        timings = []
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
+            for i in range(args.batches + 3):
+                batch = random.sample(numbers, 1000)
+                started = time.perf_counter()
+                response = client.post("/api/v1/cards/check", json={"card_numbers": batch})
+                elapsed = (time.perf_counter() - started) * 1000
+                assert response.status_code == 200, response.text[:200]
+                assert sum(r["found"] for r in response.json()["results"]) == 1000
+                if i >= 3:
+                    timings.append(elapsed)
+    finally:
+        gunicorn.send_signal(signal.SIGTERM)
+        gunicorn.wait(timeout=30)
+
+    timings.sort()
+    print()
+    print(
+        f"cards in database: {args.cards:,}; gunicorn {args.workers} sync workers; "
+        f"wrk -t2 -c{args.connections} -d{args.duration}s; load average before: "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
+    )
+    print(f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, r in (("GET /api/v1/ping (baseline)", baseline), ("GET /api/v1/cards/{n}", cards)):
+        print(
+            f"{name:36} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['non2xx']:8d}"
+            + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
+        )
+    print(
+        f"ratio cards/baseline throughput: {cards['rps'] / baseline['rps']:.0%} (aim ≥ 60 %); "
+        f"p99 {cards['p99']:.1f} ms (aim < 25 ms)"
+    )
+    print(
+        f"POST /api/v1/cards/check, 1000 existing numbers, {len(timings)} sequential requests: "
+        f"p50 {statistics.median(timings):.0f} ms, max {timings[-1]:.0f} ms (aim < 150 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
