@@ -39,7 +39,7 @@ from .http import (
     request,
 )
 from .models import BrregUnit, FeedCursor, RegistryRun, StagedBrregUnit
-from .services import Proposal, conclude, fail_run, start_run
+from .services import Proposal, conclude, fail_run, mass_change_limit, start_run
 
 log = logging.getLogger(__name__)
 
@@ -542,10 +542,12 @@ def propose(run: RegistryRun, source: str = STAGE, *, read: int | None = None) -
             cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE run_id = %s", [run.pk])
             read = cursor.fetchone()[0]
         proposal.read = read
-        cursor.execute(
-            f"SELECT COUNT(*) FROM {b} WHERE deleted_on IS NULL AND NOT removed AND NOT is_sub_unit"
-        )
-        proposal.known = cursor.fetchone()[0]
+        if proposal.lost > mass_change_limit(0):  # below the floor the share does not matter
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {b}"
+                " WHERE deleted_on IS NULL AND NOT removed AND NOT is_sub_unit"
+            )
+            proposal.known = cursor.fetchone()[0]
         # Only companies the card register knows can have cards to recompute.
         cursor.execute(
             f"SELECT x.orgnr FROM {CHANGES} x JOIN {_table(Company)} c ON c.orgnr = x.orgnr"
