@@ -330,3 +330,25 @@ def test_the_fast_bulk_mapping_refuses_what_the_general_one_refuses(data):
 
     with pytest.raises(MalformedData):
         brreg.unit_copy_line(data, sub_unit=False, tail="x")
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_a_re_import_applies_exactly_the_units_that_changed_sorted_or_not(tmp_path, order):
+    orgnrs = [orgnr_for(900 + i) for i in range(6)][::order]
+    first = write_bulk(tmp_path / "first.json.gz", [unit(o) for o in orgnrs])
+    assert brreg.import_bulk(first).records_changed == 6
+    second = write_bulk(
+        tmp_path / "second.json.gz",
+        [
+            unit(
+                o, konkurs=(o == orgnrs[2]), navn="Nytt" if o == orgnrs[4] else "Bygg og Anlegg AS"
+            )
+            for o in orgnrs
+        ],
+    )
+    run = brreg.import_bulk(second)
+    assert (run.records_read, run.records_changed) == (6, 2)
+    assert list(BrregUnit.objects.filter(bankrupt=True).values_list("orgnr", flat=True)) == [
+        orgnrs[2]
+    ]
+    assert BrregUnit.objects.get(orgnr=orgnrs[4]).name == "Nytt"
