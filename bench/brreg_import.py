@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=1_100_000)
     parser.add_argument("--file", type=Path)
     parser.add_argument("--phase", choices=["parse", "import-fresh", "import-again"])
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; each phase's best counts")
     args = parser.parse_args()
     path = args.file or ROOT / "var" / "bench" / f"enheter_{args.units}.json.gz"
 
@@ -203,11 +204,20 @@ def main() -> None:
         cwd=ROOT,
     )
 
-    results = [
-        measure("parse only (baseline)", ["--phase", "parse", "--file", str(path)]),
-        measure("import, empty table", ["--phase", "import-fresh", "--file", str(path)]),
-        measure("import again, no change", ["--phase", "import-again", "--file", str(path)]),
+    phases = [
+        ("parse only (baseline)", "parse"),
+        ("import, empty table", "import-fresh"),
+        ("import again, no change", "import-again"),
     ]
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    best: dict[str, dict] = {}
+    for _round in range(args.repeat):  # these machines are shared: keep each phase's best time
+        for label, phase in phases:
+            result = measure(label, ["--phase", phase, "--file", str(path)])
+            if label not in best or result["work_seconds"] < best[label]["work_seconds"]:
+                best[label] = result
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    results = [best[label] for label, _ in phases]
     base = results[0]["work_seconds"]
     print(
         f"\n{'phase':<26} {'units':>10} {'seconds':>8} {'units/s':>9} {'peak MB':>8} {'x parse':>8}"
