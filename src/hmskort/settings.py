@@ -207,8 +207,11 @@ STATICFILES_DIRS = [
     ("vendor/designsystemet", NODE_MODULES / "@digdir" / "designsystemet-css" / "dist" / "src"),
     ("vendor/arbeidstilsynet", NODE_MODULES / "@arbeidstilsynet" / "design-theme" / "brand"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/inter", NODE_MODULES / "@fontsource" / "inter"),
 ]
-STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+STATICFILES_DIRS = [PACKAGE_DIR / "static"] + [
+    (prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()
+]
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

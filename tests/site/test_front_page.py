@@ -88,3 +88,31 @@ def test_static_design_system_css_is_served(client, settings):
     body = client.get("/").content.decode()
     assert "vendor/designsystemet/index.css" in body
     assert "vendor/arbeidstilsynet/arbeidstilsynet.css" in body
+
+
+def test_every_stylesheet_the_base_template_links_is_found():
+    from django.contrib.staticfiles import finders
+
+    for path in [
+        "hmskort/site.css",
+        "vendor/designsystemet/index.css",
+        "vendor/arbeidstilsynet/arbeidstilsynet.css",
+        "vendor/inter/latin-400.css",
+        "vendor/inter/files/inter-latin-400-normal.woff2",
+        "vendor/htmx/htmx.min.js",
+    ]:
+        assert finders.find(path), path
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path, settings):
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", "--noinput", "-v", "0")
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "hmskort/site.css" in manifest
+    assert "vendor/designsystemet/index.css" in manifest
