@@ -235,3 +235,40 @@ def test_the_login_page_offers_id_porten_and_no_test_login(client, oidc):
     assert "Logg inn med ID-porten" in page
     assert "/logg-inn/test/" not in page
     assert client.post("/logg-inn/test/", {"national_id": PID}).status_code == 404
+
+
+def test_without_a_name_in_the_token_the_name_from_the_roles_register_is_used(client, oidc):
+    RoleFactory(national_id=PID, holder_name="Kari Anne Nordmann")
+    claims = good_claims()
+    del claims["given_name"], claims["family_name"]
+
+    log_in(client, oidc, "noname", **claims)
+
+    person = Person.objects.get(national_id=PID)
+    assert (person.given_name, person.family_name) == ("Kari Anne", "Nordmann")
+
+
+def test_a_next_address_on_another_site_is_not_followed(client, oidc):
+    oidc.set_user("kari", **good_claims())
+    response = client.get("/logg-inn/id-porten/", {"next": "https://evil.example/steal"})
+    back = oidc.authorize(response["Location"], "kari")
+
+    landing = client.get(path_of(back))
+
+    assert landing["Location"] == "/virksomheter/"
+
+
+def test_the_person_is_sent_back_to_the_page_they_asked_for(client, oidc):
+    role = RoleFactory(national_id=PID)
+    wanted = f"/en/companies/{role.company.orgnr}/"
+    first = client.get(wanted)
+    assert first.status_code == 302
+
+    oidc.set_user("kari", **good_claims())
+    login_page = client.get(first["Location"])
+    assert login_page.status_code == 200
+    response = client.get("/logg-inn/id-porten/", {"next": wanted})
+    landing = client.get(path_of(oidc.authorize(response["Location"], "kari")))
+
+    assert landing["Location"] == wanted
+    assert client.get(wanted).status_code == 200

@@ -174,3 +174,20 @@ def test_a_register_that_cannot_be_reached_raises_and_keeps_nothing_half_done(ht
 
     with pytest.raises(RoleSourceError):
         source.roles_for_company("974760673")
+
+
+def test_the_nightly_roles_sync_reads_every_main_unit_from_the_register(httpserver):
+    from hmskort.companies.tasks import sync_roles
+
+    company = CompanyFactory()
+    httpserver.expect_request(f"/autorisert-api/enheter/{company.orgnr}/roller").respond_with_json(
+        ROLES_BODY
+    )
+    with override_settings(
+        HMSKORT_ROLES_SOURCE="brreg",
+        HMSKORT_BRREG_ROLES_URL=httpserver.url_for("/autorisert-api"),
+        HMSKORT_BRREG_ROLES_TOKEN="t0ken",
+    ):
+        sync_roles.call_local()
+
+    assert list(Role.objects.values_list("company", "national_id")) == [(company.pk, KARI)]

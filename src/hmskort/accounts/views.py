@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hmskort.audit.services import Actor, record
-from hmskort.companies.selectors import persons_for_test_login
+from hmskort.companies.selectors import holder_name_for, persons_for_test_login
 from hmskort.companies.services import refresh_roles_for_person
 from hmskort.identifiers import InvalidIdentifier, mask_national_id, parse_national_id
 from hmskort.people.login import person_for_login
@@ -57,6 +57,9 @@ def _finish_login(
     refresh = refresh_roles_for_person(national_id=national_id)
     if refresh.failed:
         log.warning("roles source failed at login; stored roles are used")
+    if not (given_name or family_name):
+        *first, last = holder_name_for(national_id).split() or [""]
+        given_name, family_name = " ".join(first), last
     person = person_for_login(
         national_id=national_id, given_name=given_name, family_name=family_name
     )

@@ -179,6 +179,18 @@ def delegation_status(delegation: Delegation, today: dt.date | None = None) -> s
     return "active"
 
 
+def holder_name_for(national_id: str) -> str:
+    """The name a roles source gave for this person ("" if none): ID-porten gives no name."""
+    name = (
+        Role.objects.filter(national_id=national_id)
+        .exclude(holder_name="")
+        .order_by("-read_at")
+        .values_list("holder_name", flat=True)
+        .first()
+    )
+    return name or ""
+
+
 def persons_for_test_login() -> list[dict]:
     """Persons who may act for a company according to the local data, for the test login.
 
