@@ -307,3 +307,33 @@ def test_the_recompute_command_recomputes_every_card_with_progress():
     assert "1 card(s) changed" in out.getvalue()
     card.refresh_from_db()
     assert card.reasons == ["company_bankrupt"]
+
+
+def test_an_exemption_recorded_on_the_company_revalidates_its_cards_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    card = issued_card()
+    BrregUnit.objects.filter(orgnr=card.company.orgnr).update(registered_in_vat=False)
+    services.recompute_cards(card_ids=[card.pk], cause="brreg")
+    company = card.company
+    company.vat_exempt = True
+    with django_capture_on_commit_callbacks(execute=True):
+        company.save()
+    card.refresh_from_db()
+    assert card.valid is True
+
+
+def test_the_owner_role_of_a_sole_proprietor_ending_invalidates_the_card_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    company = registered_company(organisation_form="ENK")
+    person = PersonFactory()
+    role = Role.objects.create(
+        company=company, national_id=person.national_id, code="INNH", read_at=timezone.now()
+    )
+    card = issued_card(company=company, person=person)
+    assert card.valid
+    with django_capture_on_commit_callbacks(execute=True):
+        role.delete()
+    card.refresh_from_db()
+    assert card.reasons == ["employment_not_reported"]

@@ -124,3 +124,16 @@ def test_revalidation_marks_test_identities_invalid_where_they_are_not_allowed()
     person.refresh_from_db()
     regular.refresh_from_db()
     assert (person.national_id_valid, regular.national_id_valid) == (False, True)
+
+
+def test_the_revalidate_command_reports_how_many_persons_changed():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Person.objects.create(
+        national_id=national_id_for(dt.date(1972, 2, 2)), given_name="Ola", family_name="N"
+    )
+    out = StringIO()
+    call_command("people", "revalidate", stdout=out)
+    assert "0 person(s) changed" in out.getvalue()

@@ -161,3 +161,13 @@ def test_the_history_names_card_events_in_plain_words(holder):
 
     assert f"Kort {format_card_number(card.number)}: Utstedt" in page
     assert "Systemet" in page
+
+
+def test_every_mistake_in_the_form_is_shown_at_once(holder):
+    client, company = holder
+
+    response = grant(client, company, national_id="123", grantee_name="")
+
+    page = response.content.decode()
+    assert "11 sifre" in page
+    assert "Feltet er påkrevet" in page

@@ -1,5 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from hmskort.identifiers import InvalidIdentifier, parse_national_id
 
 
 class DateInput(forms.DateInput):
@@ -26,3 +29,13 @@ class DelegationForm(forms.Form):
     )
     starts_on = forms.DateField(label=_("From (optional)"), required=False, widget=DateInput())
     ends_on = forms.DateField(label=_("To (optional)"), required=False, widget=DateInput())
+
+    def clean_national_id(self) -> str:
+        # Checked here too, so every mistake in the form is shown at once.
+        try:
+            return parse_national_id(
+                self.cleaned_data["national_id"],
+                allow_test=settings.HMSKORT_ALLOW_TEST_IDENTITIES,
+            ).number
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc)) from None
