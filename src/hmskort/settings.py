@@ -261,6 +261,15 @@ HMSKORT_BRREG_URL = os.environ.get(
 ).rstrip("/")
 HMSKORT_RENHOLD_URL = os.environ.get("HMSKORT_RENHOLD_URL", "")
 HMSKORT_BEMANNING_URL = os.environ.get("HMSKORT_BEMANNING_URL", "")
+# Registers: HTTP timeout (s), retries with doubling backoff (s), and the mass-change guard (a run
+# that takes a duty away from more than RATIO of the known units, and more than MIN, is held).
+HMSKORT_REGISTRY_TIMEOUT = float(os.environ.get("HMSKORT_REGISTRY_TIMEOUT", "15"))
+HMSKORT_REGISTRY_RETRIES = int(os.environ.get("HMSKORT_REGISTRY_RETRIES", "3"))
+HMSKORT_REGISTRY_BACKOFF = float(os.environ.get("HMSKORT_REGISTRY_BACKOFF", "0.5"))
+HMSKORT_REGISTRY_MASS_CHANGE_RATIO = float(
+    os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_RATIO", "0.02")
+)
+HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_MIN", "20"))
 
 # --- Card check and API (checks, api, integrations) ----------------------------------------------
 # Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def stored_unit(orgnr, **fields):
     row = brreg.unit_row(unit(orgnr), sub_unit=False, read_at=timezone.now(), read_from="seed")
     row.update(fields)
+    row["fact_hash"] = brreg.fact_digest(brreg._copy_body(row))
     return BrregUnit.objects.create(**row)
 
 
@@ -200,13 +201,18 @@ def test_bulk_file_is_imported_with_units_and_sub_units(tmp_path):
     main, other, branch = orgnr_for(10), orgnr_for(11), orgnr_for(12)
     path = write_bulk(
         tmp_path / "enheter_alle.json.gz",
-        [unit(main), unit(other, slettedato="2025-01-31", registrertIMvaregisteret=False)],
+        [
+            unit(main, 'Vask & Rens "Øst" \\ Tab\tAS'),
+            unit(other, slettedato="2025-01-31", registrertIMvaregisteret=False),
+        ],
     )
     run = brreg.import_bulk(path)
     assert run.status == RegistryRun.Status.OK
     assert run.records_read == 2
     assert BrregUnit.objects.get(orgnr=other).deleted_on.isoformat() == "2025-01-31"
     assert BrregUnit.objects.get(orgnr=main).read_from == "file:enheter_alle.json.gz"
+    assert BrregUnit.objects.get(orgnr=main).name == 'Vask & Rens "Øst" \\ Tab\tAS'
+    assert BrregUnit.objects.get(orgnr=main).address["poststed"] == "OSLO"
 
     subs = write_bulk(tmp_path / "underenheter_alle.json.gz", [sub_unit(branch, main)])
     assert brreg.import_bulk(subs).status == RegistryRun.Status.OK
@@ -291,3 +297,36 @@ def test_import_command_reports_the_run(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "brreg-bulk: ok" in out
     assert "read 1" in out
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        unit(orgnr_for(20)),
+        unit(orgnr_for(21), 'Tab\tand \\ "quotes" Øst', slettedato="2024-02-29", konkurs=True),
+        unit(orgnr_for(22), naeringskode1=None, organisasjonsform=None, forretningsadresse=None),
+        sub_unit(orgnr_for(23), orgnr_for(20)),
+        {"organisasjonsnummer": orgnr_for(24), "navn": "Minimal AS"},
+    ],
+)
+def test_the_fast_bulk_mapping_gives_exactly_what_the_general_one_gives(data):
+    read_at = timezone.now()
+    tail = brreg.copy_tail(read_at, "file:enheter.json.gz")
+    sub = "overordnetEnhet" in data
+    general = brreg.unit_row(data, sub_unit=sub, read_at=read_at, read_from="file:enheter.json.gz")
+    orgnr, digest, line = brreg.unit_copy_line(data, sub_unit=sub, tail=tail)
+    assert line == brreg._copy_line(general, tail)
+    assert (orgnr, digest) == (
+        data["organisasjonsnummer"],
+        brreg.fact_digest(brreg._copy_body(general)),
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [{"navn": "no number"}, ["not", "an", "object"], {"organisasjonsnummer": "12345"}]
+)
+def test_the_fast_bulk_mapping_refuses_what_the_general_one_refuses(data):
+    from hmskort.registries.http import MalformedData
+
+    with pytest.raises(MalformedData):
+        brreg.unit_copy_line(data, sub_unit=False, tail="x")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -22,13 +23,21 @@ from typing import Any
 import httpx
 import ijson
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from hmskort.companies.models import Company
 
-from .http import MalformedData, RegisterError, get_json, make_client, parse_json, request
+from .http import (
+    MalformedData,
+    RegisterError,
+    RegisterUnavailable,
+    get_json,
+    make_client,
+    parse_json,
+    request,
+)
 from .models import BrregUnit, FeedCursor, RegistryRun, StagedBrregUnit
 from .services import Proposal, conclude, fail_run, start_run
 
@@ -61,8 +70,9 @@ FACT_FIELDS = (
     "nace_code",
     "address",
 )
-# Fields the validity rules read (directly or through Company flags).
+# Fields the validity rules read (directly or through Company flags), and the name a card shows.
 RULE_FIELDS = (
+    "name",
     "parent_orgnr",
     "registered_in_vat",
     "bankrupt",
@@ -72,7 +82,7 @@ RULE_FIELDS = (
     "removed",
     "nace_code",
 )
-COLUMNS = ("orgnr", *FACT_FIELDS, "read_at", "read_from")
+COLUMNS = ("orgnr", *FACT_FIELDS, "fact_hash", "read_at", "read_from")
 
 
 def base_url() -> str:
@@ -120,6 +130,58 @@ def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str)
         "read_at": read_at,
         "read_from": read_from[:300],
     }
+
+
+def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> tuple[str, str, str]:
+    """`unit_row` and `_copy_line` in one step, for the bulk file on PostgreSQL (no dict between).
+
+    Returns (orgnr, digest of the facts, COPY line). Must give exactly the line
+    `_copy_line(unit_row(…))` gives; a test holds the two together.
+    """
+    if not isinstance(data, dict):
+        raise MalformedData("a unit is not a JSON object")
+    orgnr = data.get("organisasjonsnummer")
+    if not isinstance(orgnr, str) or len(orgnr) != 9 or not orgnr.isdigit():
+        row = unit_row(data, sub_unit=sub_unit, read_at=_EPOCH, read_from="")
+        body = _copy_body(row)
+        digest = fact_digest(body)
+        return row["orgnr"], digest, f"{body}\t{digest}\t{tail}"
+    form = data.get("organisasjonsform")
+    nace = data.get("naeringskode1")
+    address = (
+        data.get("forretningsadresse")
+        or data.get("beliggenhetsadresse")
+        or data.get("postadresse")
+        or {}
+    )
+    deleted = data.get("slettedato")
+    if deleted:
+        deleted_on = parse_date(deleted) if isinstance(deleted, str) else None
+        if deleted_on is None:
+            raise MalformedData(f"unit {orgnr} has a malformed slettedato")
+        deleted = deleted_on.isoformat()
+    else:
+        deleted = "\\N"
+    name = data.get("navn") or ""
+    body = "\t".join(
+        (
+            orgnr,
+            _copy_text(str(name)[:300]),
+            _copy_text(str(form.get("kode") or "")[:8]) if isinstance(form, dict) else "",
+            _copy_text(str(data.get("overordnetEnhet") or "")[:9]),
+            "t" if sub_unit else "f",
+            "t" if data.get("registrertIMvaregisteret") else "f",
+            "t" if data.get("konkurs") else "f",
+            "t" if data.get("underAvvikling") else "f",
+            "t" if data.get("underTvangsavviklingEllerTvangsopplosning") else "f",
+            deleted,
+            "f",
+            _copy_text(str(nace.get("kode") or "")[:8]) if isinstance(nace, dict) else "",
+            _copy_text(_encode_json(address if isinstance(address, dict) else {})),
+        )
+    )
+    digest = fact_digest(body)
+    return orgnr, digest, f"{body}\t{digest}\t{tail}"
 
 
 def removed_row(
@@ -227,107 +289,297 @@ def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def stage_rows(run: RegistryRun, rows: Iterable[dict], *, progress: Callable | None = None) -> int:
-    """Write rows to StagedBrregUnit for the run: COPY on PostgreSQL, batches elsewhere."""
+STAGE = "hmskort_brreg_stage"  # temporary tables, one per transaction
+CHANGES = "hmskort_brreg_changes"  # always a view: of the stage, or of CHANGED_ROWS
+CHANGED_ROWS = "hmskort_brreg_changed_rows"
+
+
+def _create_stage() -> None:
+    """A temporary table shaped like StagedBrregUnit: no index to keep, nothing to delete after."""
+    cols = ", ".join(("run_id", *COLUMNS))
+    _drop_stage()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {STAGE} AS SELECT {cols} FROM {_table(StagedBrregUnit)}"
+            + (" WITH NO DATA" if connection.vendor == "postgresql" else " WHERE 0")
+        )
+
+
+def _drop_stage() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP VIEW IF EXISTS {CHANGES}")
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_ROWS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+
+_encode_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _copy_text(value: str) -> str:
+    """Escape a value for COPY's text format (most values need nothing: check before replacing)."""
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _copy_line(row: dict, tail: str) -> str:
+    """One row in COPY's text format (faster than adapting each value in psycopg)."""
+    body = _copy_body(row)
+    return f"{body}\t{fact_digest(body)}\t{tail}"
+
+
+def fact_digest(body: str) -> str:
+    return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
+
+
+def _copy_body(row: dict) -> str:
+    """The facts of a row (orgnr … address) in COPY's text format: what the digest covers."""
+    deleted = row["deleted_on"]
+    return "\t".join(
+        (
+            row["orgnr"],
+            _copy_text(row["name"]),
+            _copy_text(row["organisation_form"]),
+            _copy_text(row["parent_orgnr"]),
+            "t" if row["is_sub_unit"] else "f",
+            "t" if row["registered_in_vat"] else "f",
+            "t" if row["bankrupt"] else "f",
+            "t" if row["under_liquidation"] else "f",
+            "t" if row["under_forced_dissolution"] else "f",
+            deleted.isoformat() if deleted else "\\N",
+            "t" if row["removed"] else "f",
+            _copy_text(row["nace_code"]),
+            _copy_text(_encode_json(row["address"])),
+        )
+    )
+
+
+def copy_tail(read_at: dt.datetime, read_from: str) -> str:
+    return read_at.isoformat() + "\t" + _copy_text(read_from[:300])
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def stage_rows(
+    run: RegistryRun,
+    rows: Iterable[dict] | Iterable[str],
+    *,
+    progress: Callable | None = None,
+    direct: bool = False,
+) -> int:
+    """Write rows to the temporary stage: COPY on PostgreSQL, executemany batches elsewhere.
+
+    On PostgreSQL `rows` may be ready COPY lines (`unit_copy_line`). `direct` writes straight
+    into BrregUnit (the first import into an empty table: there is nothing to compare with).
+    """
     count = 0
+    address_at = COLUMNS.index("address")
+    cols = ", ".join(("run_id", *COLUMNS))
     if connection.vendor == "postgresql":
-        cols = ", ".join(("run_id", *COLUMNS))
-        copy_sql = f"COPY {_table(StagedBrregUnit)} ({cols}) FROM STDIN"
-        address_at = COLUMNS.index("address")
-        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as cp:
-            for row in rows:
-                values = [row[c] for c in COLUMNS]
-                values[address_at] = json.dumps(row["address"])
-                cp.write_row((run.pk, *values))
-                count += 1
-                if progress and count % 100_000 == 0:
-                    progress(count)
+        assert COLUMNS[-2:] == ("read_at", "read_from")
+        if direct:
+            target, cols, prefix = _table(BrregUnit), ", ".join(COLUMNS), ""
+        else:
+            target, prefix = STAGE, f"{run.pk}\t"
+        buffer: list[str] = []
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as cp:
+                tails: dict[tuple, str] = {}
+                for row in rows:
+                    if isinstance(row, tuple):  # (orgnr, digest, line) from unit_copy_line
+                        row = row[2]
+                    elif isinstance(row, dict):
+                        key = (row["read_at"], row["read_from"])
+                        tail = tails.get(key)
+                        if tail is None:  # the rows of a run share when and where they were read
+                            if len(tails) > 1000:
+                                tails.clear()
+                            tail = tails[key] = copy_tail(row["read_at"], row["read_from"])
+                        row = _copy_line(row, tail)
+                    buffer.append(prefix + row)
+                    count += 1
+                    if len(buffer) >= 2000:
+                        cp.write("\n".join(buffer) + "\n")
+                        buffer.clear()
+                    if progress and count % 100_000 == 0:
+                        progress(count)
+                if buffer:
+                    cp.write("\n".join(buffer) + "\n")
+            if not direct:
+                cursor.execute(f"ANALYZE {STAGE}")
         return count
-    batch: list[StagedBrregUnit] = []
-    for row in rows:
-        batch.append(StagedBrregUnit(run=run, **row))
-        count += 1
-        if len(batch) >= 2000:
-            StagedBrregUnit.objects.bulk_create(batch)
-            batch.clear()
-        if progress and count % 100_000 == 0:
-            progress(count)
-    if batch:
-        StagedBrregUnit.objects.bulk_create(batch)
+    marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
+    sql = f"INSERT INTO {STAGE} ({cols}) VALUES ({marks})"
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            row = {**row, "fact_hash": fact_digest(_copy_body(row))}
+            values = [row[c] for c in COLUMNS]
+            values[address_at] = json.dumps(row["address"])
+            values[COLUMNS.index("read_at")] = connection.ops.adapt_datetimefield_value(
+                row["read_at"]
+            )
+            values[COLUMNS.index("deleted_on")] = connection.ops.adapt_datefield_value(
+                row["deleted_on"]
+            )
+            batch.append((run.pk, *values))
+            count += 1
+            if len(batch) >= 5000:
+                cursor.executemany(sql, batch)
+                batch.clear()
+            if progress and count % 100_000 == 0:
+                progress(count)
+        if batch:
+            cursor.executemany(sql, batch)
     return count
 
 
-def propose(run: RegistryRun) -> Proposal:
-    """Compare the run's staged units with the stored facts, in SQL."""
-    s, b = _table(StagedBrregUnit), _table(BrregUnit)
-    d = _distinct()
-    any_change = " OR ".join(f"b.{f} {d} s.{f}" for f in FACT_FIELDS if f != "address")
-    # JSON columns compare as text on both databases.
-    addr = (
-        "CAST(b.address AS text) IS DISTINCT FROM CAST(s.address AS text)"
-        if connection.vendor == "postgresql"
-        else "b.address IS NOT s.address"
-    )
-    rule_change = " OR ".join(f"b.{f} {d} s.{f}" for f in RULE_FIELDS)
-    lost = (
-        "(b.registered_in_vat AND NOT s.registered_in_vat)"
-        " OR (NOT b.bankrupt AND s.bankrupt)"
-        " OR (NOT b.under_forced_dissolution AND s.under_forced_dissolution)"
-        " OR (b.deleted_on IS NULL AND s.deleted_on IS NOT NULL)"
-        " OR (NOT b.removed AND s.removed)"
-    )
-    proposal = Proposal()
-    with connection.cursor() as cursor:
+def stage_bulk_lines(
+    run: RegistryRun,
+    items: Iterable[tuple[str, str, str]],
+    *,
+    progress: Callable | None = None,
+    batch_size: int = 5000,
+) -> int:
+    """Stage only the bulk units whose facts digest differs from the stored one (PostgreSQL).
+
+    Per batch: one primary-key look-up of the stored digests, then one COPY of what changed.
+    A daily file in which little changed thus stages little. Returns how many units were read.
+    """
+    b = _table(BrregUnit)
+    cols = ", ".join(("run_id", *COLUMNS))
+    prefix = f"{run.pk}\t"
+    read = 0
+    batch: list[tuple[str, str, str]] = []
+
+    def flush(cursor) -> None:
         cursor.execute(
-            f"SELECT COUNT(*),"
-            f" SUM(CASE WHEN b.orgnr IS NULL OR {any_change} OR {addr} THEN 1 ELSE 0 END),"
-            f" SUM(CASE WHEN b.orgnr IS NOT NULL AND ({lost}) THEN 1 ELSE 0 END)"
-            f" FROM {s} s LEFT JOIN {b} b ON b.orgnr = s.orgnr WHERE s.run_id = %s",
+            f"SELECT orgnr, fact_hash FROM {b} WHERE orgnr = ANY(%s)", [[i[0] for i in batch]]
+        )
+        stored = dict(cursor.fetchall())
+        changed = [prefix + line for orgnr, digest, line in batch if stored.get(orgnr) != digest]
+        if changed:
+            with cursor.cursor.copy(f"COPY {STAGE} ({cols}) FROM STDIN") as cp:
+                cp.write("\n".join(changed) + "\n")
+        batch.clear()
+
+    with connection.cursor() as cursor:
+        for item in items:
+            batch.append(item)
+            read += 1
+            if len(batch) >= batch_size:
+                flush(cursor)
+            if progress and read % 100_000 == 0:
+                progress(read)
+        if batch:
+            flush(cursor)
+        cursor.execute(f"ANALYZE {STAGE}")
+    return read
+
+
+def _changed_sql(a: str = "b", b: str = "s") -> str:
+    d = _distinct()
+    # The digest too: a unit stored without one (or with another) is rewritten once.
+    fields = [f for f in FACT_FIELDS if f != "address"] + ["fact_hash"]
+    plain = " OR ".join(f"{a}.{f} {d} {b}.{f}" for f in fields)
+    if connection.vendor == "postgresql":
+        addr = f"CAST({a}.address AS jsonb) IS DISTINCT FROM CAST({b}.address AS jsonb)"
+    else:
+        addr = f"{a}.address IS NOT {b}.address"
+    return f"({plain} OR {addr})"
+
+
+def _diff(run: RegistryRun, source: str) -> None:
+    """Build CHANGES: the staged units that differ from the stored facts, with what they do.
+
+    One join over the stage; the counts, the recompute list, the upsert and the review copy
+    all read this (much smaller) table. With no stored facts at all it is a view of the stage.
+    """
+    b = _table(BrregUnit)
+    d = _distinct()
+    cols = ", ".join(f"s.{c}" for c in ("run_id", *COLUMNS))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP VIEW IF EXISTS {CHANGES}")
+        cursor.execute(f"DROP TABLE IF EXISTS {CHANGED_ROWS}")
+        if not BrregUnit.objects.exists():
+            cursor.execute(
+                f"CREATE TEMPORARY VIEW {CHANGES} AS SELECT {cols}, 0 AS is_lost, 1 AS is_relevant"
+                f" FROM {source} s WHERE s.run_id = {int(run.pk)}"
+            )
+            return
+        rule_change = " OR ".join(f"b.{f} {d} s.{f}" for f in RULE_FIELDS)
+        lost = (
+            "(b.registered_in_vat AND NOT s.registered_in_vat)"
+            " OR (NOT b.bankrupt AND s.bankrupt)"
+            " OR (NOT b.under_forced_dissolution AND s.under_forced_dissolution)"
+            " OR (b.deleted_on IS NULL AND s.deleted_on IS NOT NULL)"
+            " OR (NOT b.removed AND s.removed)"
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {CHANGED_ROWS} AS SELECT {cols},"
+            f" CASE WHEN b.orgnr IS NOT NULL AND ({lost}) THEN 1 ELSE 0 END AS is_lost,"
+            f" CASE WHEN b.orgnr IS NULL OR {rule_change} THEN 1 ELSE 0 END AS is_relevant"
+            f" FROM {source} s LEFT JOIN {b} b ON b.orgnr = s.orgnr"
+            f" WHERE s.run_id = %s AND (b.orgnr IS NULL OR {_changed_sql()})",
             [run.pk],
         )
-        read, changed, lost_count = cursor.fetchone()
-        proposal.read, proposal.changed, proposal.lost = read or 0, changed or 0, lost_count or 0
+        cursor.execute(f"CREATE TEMPORARY VIEW {CHANGES} AS SELECT * FROM {CHANGED_ROWS}")
+
+
+def propose(run: RegistryRun, source: str = STAGE, *, read: int | None = None) -> Proposal:
+    """Compare the run's staged units with the stored facts, in SQL."""
+    _diff(run, source)
+    b = _table(BrregUnit)
+    proposal = Proposal()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), SUM(is_lost) FROM {CHANGES}")
+        changed, lost_count = cursor.fetchone()
+        proposal.changed, proposal.lost = changed or 0, lost_count or 0
+        if read is None:
+            cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE run_id = %s", [run.pk])
+            read = cursor.fetchone()[0]
+        proposal.read = read
         cursor.execute(
             f"SELECT COUNT(*) FROM {b} WHERE deleted_on IS NULL AND NOT removed AND NOT is_sub_unit"
         )
         proposal.known = cursor.fetchone()[0]
         # Only companies the card register knows can have cards to recompute.
         cursor.execute(
-            f"SELECT s.orgnr FROM {s} s LEFT JOIN {b} b ON b.orgnr = s.orgnr"
-            f" WHERE s.run_id = %s AND (b.orgnr IS NULL OR {rule_change})"
-            f" AND s.orgnr IN (SELECT orgnr FROM {_table(Company)})",
-            [run.pk],
+            f"SELECT x.orgnr FROM {CHANGES} x JOIN {_table(Company)} c ON c.orgnr = x.orgnr"
+            f" WHERE x.is_relevant = 1"
         )
         proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
     return proposal
 
 
-def _apply_staged(run: RegistryRun) -> None:
-    s, b = _table(StagedBrregUnit), _table(BrregUnit)
+def _apply(run: RegistryRun, source: str, *, touch_unchanged: bool) -> None:
+    """Upsert the units that changed. Facts read earlier never overwrite facts read later.
+
+    `touch_unchanged` (feeds, look-ups: a few units) also renews read_at of units that did not
+    change. A bulk file rewrites only the units that changed: their read_at is when the change
+    was read, and the run records when the whole register was last confirmed.
+    """
+    b = _table(BrregUnit)
     cols = ", ".join(COLUMNS)
     updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "orgnr")
+    origin = source if touch_unchanged else CHANGES
     with connection.cursor() as cursor:
-        # Facts read earlier never overwrite facts read later (a held run approved late).
         cursor.execute(
-            f"INSERT INTO {b} ({cols}) SELECT {cols} FROM {s} WHERE run_id = %s"
-            f" ON CONFLICT (orgnr) DO UPDATE SET {updates}"
-            f" WHERE excluded.read_at >= {b}.read_at",
+            f"INSERT INTO {b} ({cols}) SELECT {cols} FROM {origin} WHERE run_id = %s"
+            f" ON CONFLICT (orgnr) DO UPDATE SET {updates} WHERE excluded.read_at >= {b}.read_at",
             [run.pk],
         )
-        cursor.execute(f"DELETE FROM {s} WHERE run_id = %s", [run.pk])
 
 
-def _discard_unchanged(run: RegistryRun) -> None:
-    """Keep only the staged units that differ from the stored facts (what staff review)."""
-    s, b = _table(StagedBrregUnit), _table(BrregUnit)
-    d = _distinct()
-    same = " AND ".join(f"NOT (b.{f} {d} s.{f})" for f in FACT_FIELDS if f != "address")
+def _keep_for_review(run: RegistryRun) -> None:
+    """Copy the staged units that differ from the stored facts to StagedBrregUnit for review."""
+    cols = ", ".join(("run_id", *COLUMNS))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {s} WHERE run_id = %s AND id IN ("
-            f"SELECT s.id FROM {s} s JOIN {b} b ON b.orgnr = s.orgnr"
-            f" WHERE s.run_id = %s AND {same})",
-            [run.pk, run.pk],
+            f"INSERT INTO {_table(StagedBrregUnit)} ({cols}) SELECT {cols} FROM {CHANGES}"
         )
 
 
@@ -338,15 +590,41 @@ def stage_and_conclude(
     force: bool = False,
     progress: Callable | None = None,
     before_apply: Callable[[], None] | None = None,
+    touch_unchanged: bool = True,
+    bulk_lines: bool = False,
 ) -> RegistryRun:
-    """Stage, compare, and apply or hold, in one transaction. Failures change nothing."""
+    """Stage, compare, and apply or hold, in one transaction. Failures change nothing.
+
+    `bulk_lines`: rows are (orgnr, digest, COPY line) tuples from `unit_copy_line` (PostgreSQL).
+    """
     try:
         with transaction.atomic():
-            stage_rows(run, rows, progress=progress)
-            proposal = propose(run)
+            direct = connection.vendor == "postgresql" and not BrregUnit.objects.exists()
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:  # room for the hash joins of a bulk file
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
+            if direct:
+                # Nothing stored yet: nothing to compare with, no duty can be lost.
+                read = stage_rows(run, rows, progress=progress, direct=True)
+                proposal = Proposal(read=read, changed=read)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT c.orgnr FROM {_table(Company)} c"
+                        f" JOIN {_table(BrregUnit)} b ON b.orgnr = c.orgnr"
+                    )
+                    proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
+            elif bulk_lines:
+                _create_stage()
+                read = stage_bulk_lines(run, rows, progress=progress)
+                proposal = propose(run, read=read)
+            else:
+                _create_stage()
+                read = stage_rows(run, rows, progress=progress)
+                proposal = propose(run, read=read)
 
             def apply():
-                _apply_staged(run)
+                if not direct:
+                    _apply(run, STAGE, touch_unchanged=touch_unchanged)
                 if before_apply:
                     before_apply()
 
@@ -354,25 +632,28 @@ def stage_and_conclude(
                 run,
                 proposal,
                 apply=apply,
-                discard_unchanged=lambda: _discard_unchanged(run),
+                discard_unchanged=lambda: _keep_for_review(run),
                 force=force,
             )
+            _drop_stage()
     except (RegisterError, ijson.JSONError, EOFError, OSError, ValueError) as exc:
         return fail_run(run, str(exc) or exc.__class__.__name__)
+    except DatabaseError as exc:  # e.g. a unit twice in one file: nothing was applied
+        return fail_run(run, f"the facts could not be stored: {exc}".strip())
     return run
 
 
 def apply_held(run: RegistryRun) -> None:
     """Approve a held run: apply its staged units (called by services.approve_run)."""
-    proposal = propose(run)
-    proposal.read = run.records_read
-    conclude(
-        run,
-        proposal,
-        apply=lambda: _apply_staged(run),
-        discard_unchanged=lambda: None,
-        force=True,
-    )
+    staged = _table(StagedBrregUnit)
+    proposal = propose(run, staged, read=run.records_read)
+
+    def apply():
+        _apply(run, staged, touch_unchanged=True)
+        StagedBrregUnit.objects.filter(run=run).delete()
+
+    conclude(run, proposal, apply=apply, discard_unchanged=lambda: None, force=True)
+    _drop_stage()
 
 
 # --- Look-ups --------------------------------------------------------------------------------
@@ -528,10 +809,16 @@ def import_bulk(
     run = start_run(RegistryRun.Source.BRREG_BULK, str(path))
     read_at = timezone.now()
     read_from = f"file:{path.name}"
-    rows = (
-        unit_row(data, sub_unit=sub_units, read_at=read_at, read_from=read_from)
-        for data in iter_bulk_units(path)
-    )
+    if connection.vendor == "postgresql":
+        tail = copy_tail(read_at, read_from)
+        rows = (
+            unit_copy_line(data, sub_unit=sub_units, tail=tail) for data in iter_bulk_units(path)
+        )
+    else:
+        rows = (
+            unit_row(data, sub_unit=sub_units, read_at=read_at, read_from=read_from)
+            for data in iter_bulk_units(path)
+        )
 
     def start_feed_here():
         # A first bulk import is a snapshot: the change feed can start from its time.
@@ -544,3 +831,45 @@ def import_bulk(
     return stage_and_conclude(
         run, rows, force=force, progress=progress, before_apply=start_feed_here
     )
+
+
+def sync_bulk(*, progress: Callable[[int], None] | None = None) -> list[RegistryRun]:
+    """Download the bulk files (`/enheter/lastned`, `/underenheter/lastned`) and import them.
+
+    Downloads stream to a file under VAR_DIR/registries (never held in memory); a download that
+    fails is recorded as a failed run and changes nothing.
+    """
+    folder = Path(settings.VAR_DIR) / "registries"
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for kind in ("enheter", "underenheter"):
+        url = f"{base_url()}/{kind}/lastned"
+        target = folder / f"{kind}_alle.json.gz"
+        partial = target.with_suffix(".part")
+        try:
+            timeout = float(getattr(settings, "HMSKORT_REGISTRY_TIMEOUT", 15.0))
+            with (
+                httpx.stream(
+                    "GET",
+                    url,
+                    timeout=httpx.Timeout(timeout, read=max(timeout, 60.0)),
+                    headers={
+                        "Accept": "*/*",
+                        "User-Agent": "hmskort registry sync",
+                    },
+                    follow_redirects=True,
+                ) as response,
+                partial.open("wb") as fh,
+            ):
+                if not response.is_success:
+                    raise RegisterUnavailable(f"{url} answered HTTP {response.status_code}")
+                for chunk in response.iter_raw(1 << 20):
+                    fh.write(chunk)
+            partial.replace(target)
+        except (httpx.HTTPError, RegisterUnavailable, OSError) as exc:
+            run = start_run(RegistryRun.Source.BRREG_BULK, url)
+            runs.append(fail_run(run, str(exc) or exc.__class__.__name__))
+            partial.unlink(missing_ok=True)
+            continue
+        runs.append(import_bulk(target, sub_units=kind == "underenheter", progress=progress))
+    return runs

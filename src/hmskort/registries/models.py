@@ -26,6 +26,8 @@ class BrregUnit(models.Model):
     removed = models.BooleanField(default=False)
     nace_code = models.CharField(max_length=8, blank=True)
     address = models.JSONField(default=dict, blank=True)
+    # A digest of the facts above: a bulk file skips units whose digest did not change.
+    fact_hash = models.CharField(max_length=32, blank=True, default="")
     read_at = models.DateTimeField()
     # Where the facts were read: an API URL, a feed or a bulk file.
     read_from = models.CharField(max_length=300, blank=True)
@@ -170,6 +172,7 @@ class StagedBrregUnit(models.Model):
     removed = models.BooleanField(default=False)
     nace_code = models.CharField(max_length=8, blank=True)
     address = models.JSONField(default=dict, blank=True)
+    fact_hash = models.CharField(max_length=32, blank=True, default="")
     read_at = models.DateTimeField()
     read_from = models.CharField(max_length=300, blank=True)
 

@@ -218,6 +218,19 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
 NOT_REGISTERED_STAFFING = "Ikke registrert"
 
 
+def request_lookup(*, orgnrs: Iterable[str]) -> None:
+    """Read these units from Enhetsregisteret soon (after commit), e.g. a company seen first now.
+
+    Until the facts arrive the card rules count the company as not found, so call this as soon
+    as a Company row is created.
+    """
+    from .tasks import lookup_units
+
+    orgnrs = sorted(set(orgnrs))
+    if orgnrs:
+        transaction.on_commit(partial(lookup_units, orgnrs))
+
+
 @transaction.atomic
 def approve_run(*, run_id: int, staff_username: str) -> RegistryRun:
     """Staff accept a held run: its staged facts are applied and the recompute follows."""

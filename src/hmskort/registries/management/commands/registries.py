@@ -10,7 +10,7 @@ from hmskort.people.models import Employment
 from hmskort.registries import aareg, bemanning, brreg, renhold
 from hmskort.registries.models import RegistryRun
 
-SYNC_SOURCES = ("brreg", "renhold", "bemanning")
+SYNC_SOURCES = ("brreg", "brreg-bulk", "renhold", "bemanning")
 IMPORT_SOURCES = ("brreg", "renhold", "bemanning", "aareg", "oar")
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sync = sub.add_parser("sync", help="Read one source (or every configured one) now.")
         sync.add_argument("--source", choices=SYNC_SOURCES)
+        sub.add_parser("status", help="Show each source's last runs and what waits for review.")
         imp = sub.add_parser("import", help="Import a register's file.")
         imp.add_argument("source", choices=IMPORT_SOURCES)
         imp.add_argument("path")
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if options["action"] == "status":
+            return self._status()
         if options["action"] == "sync":
             runs = self._sync(options.get("source"))
         else:
@@ -58,6 +61,8 @@ class Command(BaseCommand):
         runs: list[RegistryRun] = []
         if source in (None, "brreg"):
             runs += brreg.sync_feeds()
+        if source == "brreg-bulk":
+            runs += brreg.sync_bulk(progress=self._progress())
         if source == "renhold" or (source is None and settings.HMSKORT_RENHOLD_URL):
             runs.append(renhold.sync())
         if source == "bemanning" or (source is None and settings.HMSKORT_BEMANNING_URL):
@@ -67,14 +72,8 @@ class Command(BaseCommand):
     def _import(self, options) -> RegistryRun:
         source, path, force = options["source"], options["path"], options["force"]
         if source == "brreg":
-            started = time.monotonic()
-
-            def progress(count: int) -> None:
-                rate = count / max(time.monotonic() - started, 1e-6)
-                self.stderr.write(f"  {count:,} units read ({rate:,.0f}/s)")
-
             return brreg.import_bulk(
-                path, sub_units=options["sub_units"], force=force, progress=progress
+                path, sub_units=options["sub_units"], force=force, progress=self._progress()
             )
         if source == "renhold":
             return renhold.sync(path=path, force=force)
@@ -82,3 +81,27 @@ class Command(BaseCommand):
             return bemanning.sync(path=path, force=force)
         kind = Employment.Source.FOREIGN if source == "oar" else Employment.Source.AAREG
         return aareg.import_employments(aareg.CsvEmploymentFile(path, source=kind), force=force)
+
+    def _progress(self):
+        started = time.monotonic()
+
+        def progress(count: int) -> None:
+            rate = count / max(time.monotonic() - started, 1e-6)
+            self.stderr.write(f"  {count:,} units read ({rate:,.0f}/s)")
+
+        return progress
+
+    def _status(self) -> None:
+        from hmskort.registries.selectors import source_states
+
+        for state in source_states():
+            last = state.last_run
+            applied = state.last_applied
+            self.stdout.write(
+                f"{state.source:<13} last run: "
+                + (f"{last.started_at:%Y-%m-%d %H:%M} {last.status}" if last else "never")
+                + " | last applied: "
+                + (f"{applied.started_at:%Y-%m-%d %H:%M}" if applied else "never")
+                + (f" | {state.held} held for review" if state.held else "")
+                + (" | STALE" if state.stale else "")
+            )
