@@ -234,3 +234,22 @@ def test_a_real_recompute_after_a_card_is_reported_stolen_reaches_the_integrator
         secret, timestamp, request.get_data()
     )
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
+
+
+def test_a_mass_change_is_delivered_in_full_beyond_one_batch(
+    httpserver, integrator, django_capture_on_commit_callbacks, monkeypatch
+):
+    from hmskort.integrations import tasks
+
+    monkeypatch.setattr(tasks, "BATCH", 2)
+    api_key, _plaintext, _secret = integrator
+    cards = CardFactory.create_batch(5)
+    services.subscribe_cards(api_key=api_key, card_ids=[c.pk for c in cards])
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    with django_capture_on_commit_callbacks(execute=True):
+        card_validity_changed.send(
+            sender=None,
+            changes=[Change(card_id=c.pk, number=c.number, valid=False) for c in cards],
+        )
+    assert len(httpserver.log) == 5
+    assert WebhookDelivery.objects.filter(status="delivered").count() == 5

@@ -143,7 +143,12 @@ def _in_list(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _facts_sql(where: str) -> str:
+def _facts_sql(where: str, *, whole_table: bool = False) -> str:
+    """The cards matching `where` with every fact the rules read, in one query.
+
+    Parameters: today, today, then those of `where`. For a few cards the employment is looked
+    up per card (index); for the whole table it is aggregated once and hash-joined, unordered.
+    """
     t = {
         "card": Card._meta.db_table,
         "type": CardType._meta.db_table,
@@ -157,6 +162,21 @@ def _facts_sql(where: str) -> str:
     }
     forms = ", ".join(f"'{f}'" for f in OWNER_WORKER_FORMS)
     codes = ", ".join(f"'{c}'" for c in OWNER_WORKER_ROLE_CODES)
+    active = (
+        "CASE WHEN e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s) THEN 1 ELSE 0 END"
+    )
+    if whole_table:
+        employment_column = "em.active"
+        employment_join = f"""
+          LEFT JOIN (SELECT e.person_id, e.main_unit_id, MAX({active}) AS active
+                       FROM {t["employment"]} e GROUP BY e.person_id, e.main_unit_id) em
+                 ON em.person_id = c.holder_id AND em.main_unit_id = c.company_id"""  # noqa: S608
+        order = ""
+    else:
+        employment_column = f"""(SELECT MAX({active}) FROM {t["employment"]} e
+                 WHERE e.main_unit_id = c.company_id AND e.person_id = c.holder_id)"""  # noqa: S608
+        employment_join = ""
+        order = "ORDER BY c.id"
     # Only table names and constants are interpolated; values go in as parameters.
     return f"""
         SELECT c.id, c.number, c.state, c.expires_on, c.valid, c.reasons, c.company_id,
@@ -165,10 +185,7 @@ def _facts_sql(where: str) -> str:
                co.organisation_form, co.is_staffing_agency, co.vat_exempt,
                b.orgnr, b.removed, b.deleted_on, b.bankrupt, b.under_forced_dissolution,
                b.registered_in_vat, cl.status, sa.approved,
-               (SELECT MAX(CASE WHEN e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s)
-                                THEN 1 ELSE 0 END)
-                  FROM {t["employment"]} e
-                 WHERE e.main_unit_id = c.company_id AND e.person_id = c.holder_id),
+               {employment_column},
                CASE WHEN co.organisation_form IN ({forms}) AND EXISTS (
                     SELECT 1 FROM {t["role"]} r
                      WHERE r.company_id = c.company_id AND r.national_id = p.national_id
@@ -180,8 +197,9 @@ def _facts_sql(where: str) -> str:
           LEFT JOIN {t["brreg"]} b ON b.orgnr = co.orgnr
           LEFT JOIN {t["cleaning"]} cl ON cl.orgnr = co.orgnr
           LEFT JOIN {t["staffing"]} sa ON sa.orgnr = co.orgnr
+          {employment_join}
          WHERE {where}
-         ORDER BY c.id
+         {order}
     """  # noqa: S608
 
 
@@ -467,12 +485,83 @@ def recompute_cards(
     `company_ids` and `orgnrs` may name main units or sub-units: a sub-unit stands for its main
     unit's cards (the card always carries the main unit).
     """
+    if connection.vendor == "postgresql":
+        return _recompute_matching_pg(
+            card_ids=list(card_ids or ()),
+            company_ids=list(company_ids or ()),
+            orgnrs=list(orgnrs or ()),
+            person_ids=list(person_ids or ()),
+            cause=cause,
+        )
     ids = _card_ids_for(
         card_ids=card_ids, company_ids=company_ids, orgnrs=orgnrs, person_ids=person_ids
     )
     if not ids:
         return 0
     return _recompute_ids(ids, cause=cause, today=timezone.localdate())
+
+
+def _relax_commit() -> None:
+    """A transaction that only writes what the facts determine need not wait for the disk:
+    after a crash the last few commits may be lost, never corrupted, and the next recompute
+    derives the same result again. Only for transactions the recompute owns."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _recompute_matching_pg(
+    *,
+    card_ids: list[int],
+    company_ids: list[int],
+    orgnrs: list[str],
+    person_ids: list[int],
+    cause: str,
+) -> int:
+    """PostgreSQL: select the cards and their facts in one query, streamed from a server-side
+    cursor in chunks, in one transaction (one signal after commit)."""
+    company_table = Company._meta.db_table
+    conditions: list[str] = []
+    params: list[Any] = []
+    if card_ids:
+        conditions.append("c.id = ANY(%s)")
+        params.append(card_ids)
+    if company_ids:
+        conditions.append(
+            f"c.company_id IN (SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
+            "WHERE id = ANY(%s))"
+        )
+        params.append(company_ids)
+    if orgnrs:
+        conditions.append(
+            f"c.company_id IN (SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
+            "WHERE orgnr = ANY(%s))"
+        )
+        params.append(orgnrs)
+    if person_ids:
+        conditions.append("c.holder_id = ANY(%s)")
+        params.append(person_ids)
+    if not conditions:
+        return 0
+    today = timezone.localdate()
+    today_db = connection.ops.adapt_datefield_value(today)
+    total = 0
+    owns_transaction = not connection.in_atomic_block
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        with connection.cursor() as setup:
+            # Every row is read: plan for all of them, not for the first few (hash joins).
+            setup.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+            setup.execute("SET LOCAL jit = off")
+        if owns_transaction:
+            _relax_commit()
+        cursor.execute(
+            _facts_sql(" OR ".join(f"({c})" for c in conditions)), [today_db, today_db, *params]
+        )
+        while rows := cursor.fetchmany(CHUNK_SIZE):
+            changed = _evaluate_rows(rows, today)
+            _write_changes(changed, cause=cause, now=timezone.now())
+            total += len(changed)
+    return total
 
 
 def recompute_all(
@@ -488,8 +577,15 @@ def recompute_all(
     total = Card.objects.count()
     done = changed_total = 0
     last_id = 0
+    owns_transaction = not connection.in_atomic_block
+    if connection.vendor == "postgresql":
+        return _recompute_all_pg(
+            cause=cause, progress=progress, chunk=chunk, total=total, today=today
+        )
     while True:
         with transaction.atomic():
+            if owns_transaction:
+                _relax_commit()
             with connection.cursor() as cursor:
                 cursor.execute(
                     _facts_sql("c.id > %s") + " LIMIT %s", [today_db, today_db, last_id, chunk]
@@ -506,6 +602,43 @@ def recompute_all(
             progress(done, total, changed_total)
         if len(rows) < chunk:
             break
+    return changed_total
+
+
+def _recompute_all_pg(
+    *,
+    cause: str,
+    progress: Callable[[int, int, int], None] | None,
+    chunk: int,
+    total: int,
+    today: dt.date,
+) -> int:
+    """PostgreSQL: one query over all cards, planned with hash joins and streamed from a
+    server-side cursor. Outside a transaction the cursor is WITH HOLD (the server keeps the
+    result) and each chunk's writes commit on their own; inside one, they join it."""
+    today_db = connection.ops.adapt_datefield_value(today)
+    owns_transaction = not connection.in_atomic_block
+    done = changed_total = 0
+    with connection.cursor() as setup:
+        setup.execute("SET jit = off")
+        setup.execute("SET cursor_tuple_fraction = 1.0")
+    try:
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_facts_sql("TRUE", whole_table=True), [today_db, today_db])
+            while rows := cursor.fetchmany(chunk):
+                with transaction.atomic():
+                    if owns_transaction:
+                        _relax_commit()
+                    changed = _evaluate_rows(rows, today)
+                    _write_changes(changed, cause=cause, now=timezone.now())
+                done += len(rows)
+                changed_total += len(changed)
+                if progress:
+                    progress(done, total, changed_total)
+    finally:
+        with connection.cursor() as setup:
+            setup.execute("RESET jit")
+            setup.execute("RESET cursor_tuple_fraction")
     return changed_total
 
 

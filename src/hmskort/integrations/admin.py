@@ -14,8 +14,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ("name", "prefix", "rate_per_minute", "daily_quota", "webhook_url", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "contact_email")
-    fields = ("name", "contact_email", "rate_per_minute", "daily_quota", "webhook_url")
-    readonly_fields = ("prefix", "created_at", "revoked_at")
     actions = ["revoke"]
 
     def get_fields(self, request, obj=None):

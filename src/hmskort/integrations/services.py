@@ -145,15 +145,20 @@ def unsubscribe_cards(*, api_key: ApiKey, card_ids: Iterable[int]) -> int:
 # --- Deliveries ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def enqueue_validity_changes(*, changes: Iterable[Any]) -> int:
     """One pending delivery per subscribed key and changed card; delivery starts on commit."""
-    changes = list(changes)
     by_card = {change.card_id: change for change in changes}
-    if not by_card:
-        return 0
+    created = 0
+    card_ids = list(by_card)
+    for start in range(0, len(card_ids), 5000):
+        created += _enqueue_chunk(by_card, card_ids[start : start + 5000])
+    return created
+
+
+@transaction.atomic
+def _enqueue_chunk(by_card: dict[int, Any], card_ids: list[int]) -> int:
     subscriptions = (
-        WebhookSubscription.objects.filter(card_id__in=list(by_card))
+        WebhookSubscription.objects.filter(card_id__in=card_ids)
         .exclude(api_key__webhook_url="")
         .filter(api_key__revoked_at__isnull=True)
         .select_related("api_key")
