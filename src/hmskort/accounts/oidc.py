@@ -21,7 +21,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 from joserfc import jwt
-from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from joserfc.errors import (
+    ExpiredTokenError,
+    InvalidClaimError,
+    InvalidKeyIdError,
+    JoseError,
+    MissingClaimError,
+)
 from joserfc.jwk import KeySet
 
 from hmskort.identifiers import InvalidIdentifier, parse_national_id
@@ -196,7 +202,8 @@ def _decode(metadata: dict, id_token: str) -> jwt.Token:
         keys = KeySet.import_key_set(_jwks(metadata, refresh=refresh))
         try:
             return jwt.decode(id_token, keys, algorithms=ALGORITHMS)
-        except ValueError:
+        except (InvalidKeyIdError, ValueError):
+            # Unknown key id: the provider may have rotated its keys; read them once more.
             if refresh:
                 raise
     raise AssertionError("unreachable")
