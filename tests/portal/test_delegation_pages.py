@@ -171,3 +171,15 @@ def test_every_mistake_in_the_form_is_shown_at_once(holder):
     page = response.content.decode()
     assert "11 sifre" in page
     assert "Feltet er påkrevet" in page
+
+
+def test_a_person_with_access_in_force_is_not_given_a_second_overlapping_access(holder):
+    client, company = holder
+    grant(client, company)
+
+    response = grant(
+        client, company, ends_on=(timezone.localdate() + dt.timedelta(days=5)).isoformat()
+    )
+
+    assert "Trekk den tilbake først" in response.content.decode()
+    assert Delegation.objects.count() == 1

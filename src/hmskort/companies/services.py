@@ -209,6 +209,19 @@ def grant_delegation(
     ).first()
     if same:
         return same
+    current = (
+        Delegation.objects.filter(company=company, national_id=grantee, revoked_at__isnull=True)
+        .exclude(ends_on__lt=today)
+        .first()
+    )
+    if current:
+        raise DelegationError(
+            _(
+                "This person already has access given by the company. Revoke it first to give "
+                "access for other dates."
+            ),
+            field="national_id",
+        )
     delegation = Delegation.objects.create(
         company=company,
         national_id=grantee,
