@@ -337,3 +337,26 @@ def test_the_owner_role_of_a_sole_proprietor_ending_invalidates_the_card_after_c
         role.delete()
     card.refresh_from_db()
     assert card.reasons == ["employment_not_reported"]
+
+
+def test_a_recompute_that_read_old_facts_does_not_overwrite_a_newer_lifecycle_change():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite refuses a write after a concurrent commit instead (BUSY_SNAPSHOT)")
+    card = issued_card()
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(services._facts_sql("c.id = ANY(%s)"), [today, today, [card.pk]])
+        rows = cursor.fetchall()
+    BrregUnit.objects.filter(orgnr=card.company.orgnr).update(bankrupt=True)
+    stale = services._evaluate_rows(rows, today)  # computed before the bankruptcy: no change
+    assert stale == []
+    # A recompute that read the card before it was reported stolen computes "valid"...
+    rows = [(*rows[0][:4], False, '["company_bankrupt"]', *rows[0][6:])]
+    stale = services._evaluate_rows(rows, today)
+    services.card_report_stolen(card=card, actor=STAFF)
+    # ...and must not overwrite what the lifecycle change wrote meanwhile.
+    assert services._write_changes(stale, cause="stale", now=timezone.now()) == []
+    card.refresh_from_db()
+    assert card.reasons == ["card_stolen"]

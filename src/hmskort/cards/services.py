@@ -312,47 +312,70 @@ def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Chang
     return changed
 
 
-def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> None:
-    """Store new validity, status history and audit events for changed cards (one transaction)."""
+def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> list[_Changed]:
+    """Store new validity, status history and audit events for changed cards (one transaction).
+
+    A card is written only if its state, validity and reasons are still what the recompute read:
+    a lifecycle change or another recompute that committed meanwhile wins (it saw newer facts).
+    Returns the cards written.
+    """
     if not changed:
-        return
+        return []
     table = Card._meta.db_table
     ops = connection.ops
     now_db = ops.adapt_datetimefield_value(now)
-    reasons_json = [json.dumps(list(c.reasons)) for c in changed]
     if connection.vendor == "postgresql":
         # COPY the new values into a temporary table and update from it in one statement.
         with connection.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS hmskort_card_validity "
-                "(id bigint PRIMARY KEY, valid boolean, reasons jsonb) ON COMMIT DROP"
+                "CREATE TEMPORARY TABLE IF NOT EXISTS hmskort_card_verdict "
+                "(id bigint PRIMARY KEY, valid boolean, reasons jsonb, state text, "
+                "was_valid boolean, was_reasons jsonb) ON COMMIT DROP"
             )
-            with cursor.cursor.copy(
-                "COPY hmskort_card_validity (id, valid, reasons) FROM STDIN"
-            ) as copy:
-                for c, reasons in zip(changed, reasons_json, strict=True):
-                    copy.write_row((c.card_id, c.valid, reasons))
+            columns = "id, valid, reasons, state, was_valid, was_reasons"
+            with cursor.cursor.copy(f"COPY hmskort_card_verdict ({columns}) FROM STDIN") as copy:
+                for c in changed:
+                    copy.write_row(
+                        (
+                            c.card_id,
+                            c.valid,
+                            json.dumps(list(c.reasons)),
+                            c.state,
+                            c.was_valid,
+                            json.dumps(list(c.was_reasons)),
+                        )
+                    )
             cursor.execute(
                 f"""
                 UPDATE {table} AS c
                    SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
                        updated_at = %s
-                  FROM hmskort_card_validity AS v
-                 WHERE c.id = v.id
+                  FROM hmskort_card_verdict AS v
+                 WHERE c.id = v.id AND c.state = v.state AND c.valid = v.was_valid
+                   AND c.reasons = v.was_reasons
+             RETURNING c.id
                 """,  # noqa: S608
                 [now_db, now_db],
             )
-            cursor.execute("DELETE FROM hmskort_card_validity")
+            written = {row[0] for row in cursor.fetchall()}
+            cursor.execute("DELETE FROM hmskort_card_verdict")
+        if len(written) != len(changed):
+            changed = [c for c in changed if c.card_id in written]
+            if not changed:
+                return []
     else:
+        # SQLite: a write after another connection's commit fails (BUSY_SNAPSHOT) rather than
+        # overwriting newer data, so a plain update is safe.
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET valid = %s, reasons = %s, validity_changed_at = %s, "  # noqa: S608
                 "updated_at = %s WHERE id = %s",
                 [
-                    (c.valid, reasons, now_db, now_db, c.card_id)
-                    for c, reasons in zip(changed, reasons_json, strict=True)
+                    (c.valid, json.dumps(list(c.reasons)), now_db, now_db, c.card_id)
+                    for c in changed
                 ],
             )
+    reasons_json = [json.dumps(list(c.reasons)) for c in changed]
     cause64 = cause[:64]
     copy_rows(
         CardStatusChange,
@@ -406,6 +429,7 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
         for c in changed
     ]
     transaction.on_commit(lambda: _send_changes(changes))
+    return changed
 
 
 def _send_changes(changes: list[CardValidityChange]) -> None:
@@ -435,8 +459,7 @@ def _recompute_ids(card_ids: Sequence[int], *, cause: str, today: dt.date) -> in
                         _facts_sql(f"c.id IN ({_in_list(ids)})"), [today_db, today_db, *ids]
                     )
                 rows = cursor.fetchall()
-            changed = _evaluate_rows(rows, today)
-            _write_changes(changed, cause=cause, now=timezone.now())
+            changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
         total += len(changed)
     return total
 
@@ -558,8 +581,7 @@ def _recompute_matching_pg(
             _facts_sql(" OR ".join(f"({c})" for c in conditions)), [today_db, today_db, *params]
         )
         while rows := cursor.fetchmany(CHUNK_SIZE):
-            changed = _evaluate_rows(rows, today)
-            _write_changes(changed, cause=cause, now=timezone.now())
+            changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
             total += len(changed)
     return total
 
@@ -593,8 +615,7 @@ def recompute_all(
                 rows = cursor.fetchall()
             if not rows:
                 break
-            changed = _evaluate_rows(rows, today)
-            _write_changes(changed, cause=cause, now=timezone.now())
+            changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
         last_id = rows[-1][0]
         done += len(rows)
         changed_total += len(changed)
@@ -629,8 +650,9 @@ def _recompute_all_pg(
                 with transaction.atomic():
                     if owns_transaction:
                         _relax_commit()
-                    changed = _evaluate_rows(rows, today)
-                    _write_changes(changed, cause=cause, now=timezone.now())
+                    changed = _write_changes(
+                        _evaluate_rows(rows, today), cause=cause, now=timezone.now()
+                    )
                 done += len(rows)
                 changed_total += len(changed)
                 if progress:
