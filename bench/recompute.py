@@ -49,6 +49,11 @@ def main() -> None:
     parser.add_argument("--changed-companies", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="Use data already generated.")
+    parser.add_argument(
+        "--incremental-only",
+        action="store_true",
+        help="Skip the full recompute (with --reuse: measure only the incremental phase).",
+    )
     args = parser.parse_args()
 
     import django
@@ -86,23 +91,24 @@ def main() -> None:
             cursor.execute(f"UPDATE {card_table} SET valid = valid {where}", params)
             return cursor.rowcount
 
-    print(f"full recompute of {total:,} cards")
-    _touched, base_full = timed("baseline: plain UPDATE of every card", plain_update)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {card_table}")
-    rss_before = rss_mb()
-    reset_peak()
-    changed, full_s = timed("recompute --all", lambda: recompute_all(cause="bench full"))
-    peak = rss_mb("VmHWM")
-    print(
-        f"  {changed:,} changed; {total / full_s:,.0f} cards/s; ratio to baseline "
-        f"{full_s / base_full:.2f}x"
-    )
-    print(
-        f"  memory: RSS before {rss_before:.0f} MB, peak during {peak:.0f} MB "
-        f"(+{peak - rss_before:.0f} MB for {total:,} cards)"
-    )
+    if not args.incremental_only:
+        print(f"full recompute of {total:,} cards")
+        _touched, base_full = timed("baseline: plain UPDATE of every card", plain_update)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"VACUUM ANALYZE {card_table}")
+        rss_before = rss_mb()
+        reset_peak()
+        changed, full_s = timed("recompute --all", lambda: recompute_all(cause="bench full"))
+        peak = rss_mb("VmHWM")
+        print(
+            f"  {changed:,} changed; {total / full_s:,.0f} cards/s; ratio to baseline "
+            f"{full_s / base_full:.2f}x"
+        )
+        print(
+            f"  memory: RSS before {rss_before:.0f} MB, peak during {peak:.0f} MB "
+            f"(+{peak - rss_before:.0f} MB for {total:,} cards)"
+        )
 
     print(f"incremental recompute after {args.changed_companies:,} companies change")
     rng = random.Random(args.seed)

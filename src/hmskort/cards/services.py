@@ -223,6 +223,27 @@ def _as_reasons(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _reasons_json(reasons: tuple[str, ...]) -> str:
+    """Reasons as JSON text; few distinct lists exist, so each is encoded once."""
+    return json.dumps(list(reasons))
+
+
+@functools.lru_cache(maxsize=4096)
+def _audit_data_json(
+    valid: bool, reasons: tuple[str, ...], was_valid: bool, was_reasons: tuple[str, ...], cause: str
+) -> str:
+    return json.dumps(
+        {
+            "valid": valid,
+            "reasons": list(reasons),
+            "previous_valid": was_valid,
+            "previous_reasons": list(was_reasons),
+            "cause": cause,
+        }
+    )
+
+
 _APPROVED_CLEANING = frozenset(str(s) for s in CleaningApproval.APPROVED_STATUSES)
 
 
@@ -339,10 +360,10 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
                         (
                             c.card_id,
                             c.valid,
-                            json.dumps(list(c.reasons)),
+                            _reasons_json(c.reasons),
                             c.state,
                             c.was_valid,
-                            json.dumps(list(c.was_reasons)),
+                            _reasons_json(c.was_reasons),
                         )
                     )
             cursor.execute(
@@ -370,20 +391,13 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
             cursor.executemany(
                 f"UPDATE {table} SET valid = %s, reasons = %s, validity_changed_at = %s, "  # noqa: S608
                 "updated_at = %s WHERE id = %s",
-                [
-                    (c.valid, json.dumps(list(c.reasons)), now_db, now_db, c.card_id)
-                    for c in changed
-                ],
+                [(c.valid, _reasons_json(c.reasons), now_db, now_db, c.card_id) for c in changed],
             )
-    reasons_json = [json.dumps(list(c.reasons)) for c in changed]
     cause64 = cause[:64]
     copy_rows(
         CardStatusChange,
         ("card", "at", "valid", "reasons", "state", "cause"),
-        (
-            (c.card_id, now, c.valid, reasons, c.state, cause64)
-            for c, reasons in zip(changed, reasons_json, strict=True)
-        ),
+        ((c.card_id, now, c.valid, _reasons_json(c.reasons), c.state, cause64) for c in changed),
     )
     actor = Actor.system("recompute")
     copy_rows(
@@ -409,15 +423,7 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
                 "cards.card",
                 str(c.card_id),
                 c.company_id,
-                json.dumps(
-                    {
-                        "valid": c.valid,
-                        "reasons": list(c.reasons),
-                        "previous_valid": c.was_valid,
-                        "previous_reasons": list(c.was_reasons),
-                        "cause": cause,
-                    }
-                ),
+                _audit_data_json(c.valid, c.reasons, c.was_valid, c.was_reasons, cause),
             )
             for c in changed
         ),
