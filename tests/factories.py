@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 
 import factory
@@ -19,15 +20,24 @@ _W2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 
 def national_id_for(birth_date: dt.date, serial: int = 0, *, d_number: bool = False) -> str:
-    """A valid fødselsnummer (or D-number) for a birth date; serial picks the individual number."""
+    """A valid fødselsnummer (or D-number) for a birth date.
+
+    Different serials give different numbers (modulo the number of valid individual numbers
+    for that date, a few hundred): serial picks the serial-th valid individual number.
+    """
+    valid = _valid_national_ids(birth_date, d_number)
+    if not valid:
+        raise ValueError("no valid number for that date")
+    return valid[serial % len(valid)]
+
+
+@functools.cache
+def _valid_national_ids(birth_date: dt.date, d_number: bool) -> tuple[str, ...]:
     day = birth_date.day + (40 if d_number else 0)
     yy = birth_date.year % 100
     individuals = range(500, 1000) if birth_date.year >= 2000 else range(0, 500)
-    tried = 0
-    for individual in itertools.islice(itertools.cycle(individuals), serial, None):
-        tried += 1
-        if tried > 1000:
-            break
+    found = []
+    for individual in individuals:
         digits = [int(c) for c in f"{day:02d}{birth_date.month:02d}{yy:02d}{individual:03d}"]
         k1 = (11 - sum(w * d for w, d in zip(_W1, digits)) % 11) % 11
         if k1 == 10:
@@ -37,8 +47,8 @@ def national_id_for(birth_date: dt.date, serial: int = 0, *, d_number: bool = Fa
         if k2 == 10:
             continue
         digits.append(k2)
-        return "".join(map(str, digits))
-    raise ValueError("no valid number for that date")
+        found.append("".join(map(str, digits)))
+    return tuple(found)
 
 
 def orgnr_for(serial: int) -> str:

@@ -27,3 +27,8 @@ def test_a_card_number_with_one_wrong_digit_is_caught_by_the_check_digit():
         swapped = number[:5] + number[6] + number[5] + number[7:]
         with pytest.raises(InvalidCardNumber):
             normalise_card_number(swapped)
+
+
+def test_different_serials_give_different_national_ids():
+    numbers = [national_id_for(dt.date(1970, 5, 17), serial) for serial in range(200)]
+    assert len(set(numbers)) == 200
