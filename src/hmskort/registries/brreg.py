@@ -838,7 +838,13 @@ def import_bulk(
             cursor.save()
 
     return stage_and_conclude(
-        run, rows, force=force, progress=progress, before_apply=start_feed_here
+        run,
+        rows,
+        force=force,
+        progress=progress,
+        before_apply=start_feed_here,
+        touch_unchanged=False,
+        bulk_lines=connection.vendor == "postgresql",
     )
 
 
