@@ -6,6 +6,7 @@ from django.utils import translation
 
 from hmskort.cards.models import CardState
 from hmskort.cards.numbers import format_card_number
+from hmskort.identifiers import format_orgnr
 from tests.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def test_check_page_shows_a_valid_card_with_holder_employer_and_expiry_in_norweg
     assert "Gyldig" in html
     assert "Kari Nordmann" in html
     assert card.company.name in html
-    assert card.company.orgnr in html
+    assert format_orgnr(card.company.orgnr) in html
     assert card.expires_on.strftime("%-d.%-m.%Y") in html
     assert "HMS-kort for bygg og anlegg" in html or card.card_type.name_nb in html
 

@@ -1,7 +1,6 @@
 from django import template
 
 from hmskort.companies.roles import role_label
-from hmskort.identifiers import format_orgnr
 
 register = template.Library()
 
@@ -10,8 +9,3 @@ register = template.Library()
 def role_labels(codes) -> str:
     """'Managing director (DAGL), Chair of the board (LEDE)'"""
     return ", ".join(f"{role_label(code)} ({code})" for code in codes)
-
-
-@register.filter
-def orgnr(value: str) -> str:
-    return format_orgnr(value)
