@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from hmskort.companies.models import Company
 
@@ -78,3 +78,21 @@ def invalid_since(card: Card) -> CardStatusChange | None:
     if card.valid:
         return None
     return card_status_history(card).first()
+
+
+def card_numbers(card_ids) -> dict[int, str]:
+    """Card number by id, for the given ids (one query)."""
+    ids = [int(i) for i in card_ids]
+    return dict(Card.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
+
+
+def validity_counts(company) -> dict[str, int]:
+    """How many of a company's cards are valid and not valid: {"n_valid", "n_not_valid"}."""
+    return (
+        cards_for_company(company)
+        .order_by()
+        .aggregate(
+            n_valid=Count("pk", filter=Q(valid=True)),
+            n_not_valid=Count("pk", filter=Q(valid=False)),
+        )
+    )

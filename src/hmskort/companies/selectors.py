@@ -219,3 +219,7 @@ def persons_for_test_login() -> list[dict]:
         )
         person["companies"].append(f"{delegation.company.name} ({DELEGATION})")
     return sorted(persons.values(), key=lambda p: (p["name"].casefold(), p["national_id"]))
+
+
+def sub_units(company: Company) -> QuerySet[Company]:
+    return Company.objects.filter(parent=company).order_by("name", "orgnr")

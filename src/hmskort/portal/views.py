@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,17 +12,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hmskort.audit.models import AuditEvent
+from hmskort.audit.selectors import company_history
 from hmskort.audit.services import Actor
-from hmskort.cards.models import Card, CardState
+from hmskort.cards.models import CardState
 from hmskort.cards.numbers import format_card_number
 from hmskort.cards.rules import reason_text, reason_title
-from hmskort.cards.selectors import cards_for_company
+from hmskort.cards.selectors import card_numbers, cards_for_company, validity_counts
 from hmskort.companies.models import Company
 from hmskort.companies.selectors import (
     companies_for,
     delegation_status,
     delegations_for,
     role_holders,
+    sub_units,
 )
 from hmskort.companies.services import DelegationError, grant_delegation, revoke_delegation
 from hmskort.identifiers import format_orgnr, mask_national_id
@@ -74,9 +75,7 @@ def companies(request: HttpRequest) -> HttpResponse:
 def _history_rows(events: list[AuditEvent]) -> list[dict]:
     """Plain words for each event; card events name the card (one query for the page)."""
     card_ids = [e.object_id for e in events if e.object_type == "cards.card"]
-    numbers = dict(
-        Card.objects.filter(pk__in=card_ids).values_list("pk", "number") if card_ids else []
-    )
+    numbers = card_numbers(card_ids)
     rows = []
     for event in events:
         label = ACTION_LABELS.get(event.action)
@@ -114,25 +113,14 @@ def _delegation_rows(delegations) -> list[dict]:
 @require_GET
 @company_view
 def company_detail(request: HttpRequest, company: Company, access) -> HttpResponse:
-    sub_units = Paginator(
-        Company.objects.filter(parent=company).order_by("name", "orgnr"), PAGE_SIZE
-    ).get_page(request.GET.get("units"))
+    units = Paginator(sub_units(company), PAGE_SIZE).get_page(request.GET.get("units"))
     holders = [
         {"holder": h, "masked": mask_national_id(h.national_id)} for h in role_holders(company)
     ]
     delegations = Paginator(delegations_for(company), PAGE_SIZE).get_page(request.GET.get("access"))
-    history = Paginator(
-        AuditEvent.objects.filter(company=company).order_by("-at", "-id"), PAGE_SIZE
-    ).get_page(request.GET.get("history"))
+    history = Paginator(company_history(company), PAGE_SIZE).get_page(request.GET.get("history"))
     events = _history_rows(list(history.object_list))
-    card_counts = (
-        cards_for_company(company)
-        .order_by()
-        .aggregate(
-            n_valid=Count("pk", filter=Q(valid=True)),
-            n_not_valid=Count("pk", filter=Q(valid=False)),
-        )
-    )
+    card_counts = validity_counts(company)
     return render(
         request,
         "portal/company.html",
@@ -140,7 +128,7 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
             "company": company,
             "orgnr": format_orgnr(company.orgnr),
             "access": access,
-            "sub_units": sub_units,
+            "sub_units": units,
             "holders": holders,
             "delegations": delegations,
             "delegation_rows": _delegation_rows(delegations.object_list),
