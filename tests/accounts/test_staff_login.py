@@ -27,9 +27,7 @@ def log_in(client, user, *, password=PASSWORD, code=None, **extra):
     return client.post(LOGIN, data, **extra)
 
 
-def test_a_verifier_logs_in_with_password_and_code_and_reaches_the_back_office(
-    client, make_staff
-):
+def test_a_verifier_logs_in_with_password_and_code_and_reaches_the_back_office(client, make_staff):
     user = make_staff("verifier", "vera")
 
     response = log_in(client, user)
@@ -42,9 +40,7 @@ def test_a_verifier_logs_in_with_password_and_code_and_reaches_the_back_office(
     assert AuditEvent.objects.filter(action="staff.logged_in", actor_ref="vera").exists()
 
 
-def test_the_right_password_without_the_right_code_is_refused_with_one_message(
-    client, make_staff
-):
+def test_the_right_password_without_the_right_code_is_refused_with_one_message(client, make_staff):
     user = make_staff("support", "stine")
 
     response = log_in(client, user, code="000000" if code_for(user) != "000000" else "111111")
@@ -96,9 +92,7 @@ def test_a_user_without_a_back_office_role_cannot_log_in(client, django_user_mod
 
 
 @override_settings(AXES_FAILURE_LIMIT=3)
-def test_repeated_failures_lock_the_login_even_with_the_right_credentials_after(
-    client, make_staff
-):
+def test_repeated_failures_lock_the_login_even_with_the_right_credentials_after(client, make_staff):
     user = make_staff("production", "per")
     for _attempt in range(3):
         log_in(client, user, password="wrong-password-1")
@@ -150,9 +144,7 @@ def test_the_admin_has_no_login_of_its_own_and_sends_to_the_staff_login(client):
     assert follow["Location"].startswith(LOGIN)
 
 
-def test_a_superuser_logged_in_without_a_code_does_not_reach_the_admin(
-    client, django_user_model
-):
+def test_a_superuser_logged_in_without_a_code_does_not_reach_the_admin(client, django_user_model):
     user = django_user_model.objects.create_superuser("root", "r@example.no", PASSWORD)
     client.force_login(user)
 

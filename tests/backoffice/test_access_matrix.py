@@ -50,9 +50,7 @@ def test_each_role_reaches_exactly_the_pages_of_its_role(staff_client, role):
 
     statuses = {name: request(client, name).status_code for name in MATRIX}
 
-    expected = {
-        name: (200 if role in allowed else 403) for name, (_m, allowed) in MATRIX.items()
-    }
+    expected = {name: (200 if role in allowed else 403) for name, (_m, allowed) in MATRIX.items()}
     assert statuses == expected
 
 
@@ -85,9 +83,7 @@ def test_a_person_logged_in_for_a_company_is_no_staff_user(client):
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_staff_user_logged_in_without_a_code_is_sent_back_to_the_login(
-    client, make_staff
-):
+def test_a_staff_user_logged_in_without_a_code_is_sent_back_to_the_login(client, make_staff):
     client.force_login(make_staff("administrator"))
 
     for name in MATRIX:

@@ -135,8 +135,6 @@ def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpRes
     """django-axes: too many failed staff logins from this address or for this username."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     log.warning("staff login locked out after repeated failures")
-    page = render(
-        request, "accounts/staff_locked_out.html", {"minutes": minutes}, status=429
-    )
+    page = render(request, "accounts/staff_locked_out.html", {"minutes": minutes}, status=429)
     page["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return page
