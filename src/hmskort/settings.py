@@ -201,7 +201,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("HMSKORT_STAFF_LOGIN_FAILURE_LIMIT", "5"
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("HMSKORT_STAFF_LOGIN_COOLOFF", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "hmskort.checks.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "hmskort.accounts.staff.client_ip"
 AXES_LOCKOUT_CALLABLE = "hmskort.accounts.staff_views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False

@@ -8,6 +8,7 @@ request must come from a session verified with a TOTP code (django-otp).
 from __future__ import annotations
 
 import base64
+import ipaddress
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
@@ -18,6 +19,18 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmskort.audit.services import Actor, record
+
+
+def client_ip(request) -> str | None:
+    """The client address the login throttle counts (None for a request without one, such as
+    Django's test client logging a user in directly)."""
+    from hmskort.checks.ratelimit import client_ip as resolve
+
+    address = resolve(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 class StaffRole(TextChoices):
