@@ -86,3 +86,9 @@ def staff_client(client, make_staff):
 def admin_client(staff_client):
     """Django's admin is behind the staff login: an administrator verified with a TOTP code."""
     return staff_client("administrator", "admin")
+
+
+@pytest.fixture(autouse=True)
+def _no_register_backoff(settings):
+    """Retried register reads (hmskort.http) do not pause in tests."""
+    settings.HMSKORT_REGISTRY_BACKOFF = 0
