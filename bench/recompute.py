@@ -64,7 +64,7 @@ def main() -> None:
     from django.db.models import Case, Value, When
 
     from hmskort.cards.models import Card
-    from hmskort.cards.services import recompute_all, recompute_cards
+    from hmskort.cards.recompute import recompute_all, recompute_cards
     from hmskort.companies.models import Company
     from hmskort.devdata.generate import generate
     from hmskort.registries.models import BrregUnit

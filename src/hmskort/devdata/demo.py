@@ -20,6 +20,7 @@ from hmskort.audit.services import Actor
 from hmskort.cards import services
 from hmskort.cards.models import Card, CardState, CardType
 from hmskort.cards.numbers import card_number_from, qr_token_from
+from hmskort.cards.recompute import recompute_cards
 from hmskort.companies.models import Company, Role
 from hmskort.identifiers import make_national_id, make_orgnr
 from hmskort.people.models import Employment, Person
@@ -247,7 +248,7 @@ def load() -> dict[str, Any]:
         _create()
     orgnrs = _orgnrs()
     companies = {c.orgnr: c for c in Company.objects.filter(orgnr__in=orgnrs.values())}
-    services.recompute_cards(company_ids=[c.pk for c in companies.values()], cause="demo")
+    recompute_cards(company_ids=[c.pk for c in companies.values()], cause="demo")
     return _describe(orgnrs, companies)
 
 
