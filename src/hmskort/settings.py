@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "hmskort.site",
     "hmskort.api",
     "hmskort.integrations",
+    "hmskort.devdata",
 ]
 
 MIDDLEWARE = [
