@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from hmskort.cards.models import Card, CardStatusChange, CardType
-from hmskort.cards.services import recompute_cards
+from hmskort.cards.recompute import recompute_cards
 from hmskort.registries import aareg, bemanning, brreg, renhold, services
 from hmskort.registries.models import CleaningApproval, FeedCursor, RegistryRun
 from tests.factories import (

@@ -21,11 +21,11 @@ from hmskort.audit.services import Actor, record
 from hmskort.companies.models import Company
 
 from .models import BrregUnit, CleaningApproval, RegistryRun, StaffingApproval
+from .signals import register_facts_changed
 
 log = logging.getLogger(__name__)
 
 STAFFING_NACE_CODES = ("78.200",)
-RECOMPUTE_CHUNK = 500
 
 
 class RunRefused(Exception):
@@ -124,9 +124,10 @@ def conclude(
 
 
 def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
-    """After commit, recompute the cards of the companies (and their main units) whose facts moved.
+    """Announce the companies (and their main units) whose facts moved; the cards they carry
+    are recomputed after commit by whoever listens (`cards`).
 
-    Returns how many companies were handed to the recompute.
+    Returns how many companies were announced.
     """
     orgnrs = set(orgnrs)
     if not orgnrs:
@@ -142,11 +143,9 @@ def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
     if not company_orgnrs:
         return 0
     update_company_facts(orgnrs=company_orgnrs)
-    from hmskort.cards.tasks import recompute_orgnrs
-
-    cause = f"registry:{run.source}"
-    for chunk in _chunks(sorted(company_orgnrs), RECOMPUTE_CHUNK):
-        transaction.on_commit(partial(recompute_orgnrs, chunk, cause))
+    register_facts_changed.send(
+        sender=RegistryRun, orgnrs=sorted(company_orgnrs), cause=f"registry:{run.source}"
+    )
     return len(company_orgnrs)
 
 
@@ -157,10 +156,10 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
     staffing register makes it a staffing agency. These flags are only ever set here, never
     cleared automatically: a company that leaves a register still has to be looked at by staff.
     """
-    from hmskort.cards.models import CardType
-
+    # The card type is the companies' foreign key's target: reached through it, not imported.
+    card_types = Company._meta.get_field("card_type").related_model
     orgnrs = sorted(set(orgnrs))
-    cleaning = CardType.objects.filter(code="cleaning").first()
+    cleaning = card_types.objects.filter(code="cleaning").first()
     changed = 0
     for chunk in _chunks(orgnrs, 1000):
         units = {u.orgnr: u for u in BrregUnit.objects.filter(orgnr__in=chunk)}
