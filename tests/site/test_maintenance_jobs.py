@@ -9,8 +9,9 @@ import pytest
 from huey.contrib.djhuey import HUEY
 
 from hmskort.audit.services import Actor
-from hmskort.cards import services as card_services
 from hmskort.cards import tasks as card_tasks
+from hmskort.cards.jobs import queue_recompute
+from hmskort.cards.recompute import recompute_cards
 from hmskort.cards.signals import card_validity_changed
 from hmskort.integrations import services as integrations
 from hmskort.integrations.models import WebhookDelivery
@@ -49,19 +50,27 @@ def run_due_jobs() -> int:
 def valid_card():
     company = registered_company()
     card = CardFactory(company=company, holder=employed_person(company), valid=False, reasons=["x"])
-    card_services.recompute_cards(card_ids=[card.pk], cause="test")
+    recompute_cards(card_ids=[card.pk], cause="test")
     card.refresh_from_db()
     assert card.valid
     return card
 
 
-def test_a_recompute_queued_during_the_window_runs_after_it(window):
+def queue(orgnr, capture):
+    """Through the one entry point of recompute jobs, as a register change does on commit."""
+    with capture(execute=True):
+        queue_recompute(orgnrs=[orgnr], cause="brreg")
+
+
+def test_a_recompute_queued_during_the_window_runs_after_it(
+    window, django_capture_on_commit_callbacks
+):
     with at(LONG_BEFORE):
         card = valid_card()
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
 
     with at(DURING):
-        card_tasks.recompute_orgnrs([card.company.orgnr], "brreg")
+        queue(card.company.orgnr, django_capture_on_commit_callbacks)
         card.refresh_from_db()
         assert card.valid  # not yet: the job waits
         assert HUEY.scheduled_count() == 1
@@ -76,11 +85,13 @@ def test_a_recompute_queued_during_the_window_runs_after_it(window):
     assert HUEY.scheduled_count() == 0
 
 
-def test_the_same_recompute_before_the_window_runs_at_once(window):
+def test_the_same_recompute_before_the_window_runs_at_once(
+    window, django_capture_on_commit_callbacks
+):
     with at(LONG_BEFORE):
         card = valid_card()
         BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
-        card_tasks.recompute_orgnrs([card.company.orgnr], "brreg")
+        queue(card.company.orgnr, django_capture_on_commit_callbacks)
     card.refresh_from_db()
     assert card.reasons == ["company_forcibly_dissolved"]
     assert HUEY.scheduled_count() == 0
@@ -134,12 +145,14 @@ def test_webhook_deliveries_wait_for_the_end_of_the_window_and_then_go_out(
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
 
 
-def test_jobs_named_in_the_setting_run_during_the_window(window, settings):
-    settings.HMSKORT_MAINTENANCE_RUNNING_JOBS = ["recompute_orgnrs"]
+def test_jobs_named_in_the_setting_run_during_the_window(
+    window, settings, django_capture_on_commit_callbacks
+):
+    settings.HMSKORT_MAINTENANCE_RUNNING_JOBS = ["recompute_facts"]
     with at(LONG_BEFORE):
         card = valid_card()
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
     with at(DURING):
-        card_tasks.recompute_orgnrs([card.company.orgnr], "brreg")
+        queue(card.company.orgnr, django_capture_on_commit_callbacks)
     card.refresh_from_db()
     assert card.reasons == ["company_forcibly_dissolved"]
