@@ -1,7 +1,8 @@
-"""Register runs: start, apply or hold, approve or reject; company facts; the recompute hand-off.
+"""Register runs: start, apply or hold, fail; company facts; the recompute hand-off.
 
 Every source module (brreg, renhold, bemanning, aareg) reads its facts, stages them, and calls
-`conclude` here: a run that would take a registration duty away from an implausible share of the
+`conclude` here (the adapters import this module, never the reverse: staff review of held runs,
+which dispatches to the adapters, is in `sources`): a run that would take a registration duty away from an implausible share of the
 units it knows (HMSKORT_REGISTRY_MASS_CHANGE_RATIO, default 2 %) is held for staff review and
 changes nothing until approved. Facts that did change trigger the incremental card recompute.
 """
@@ -11,10 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from hmskort.audit.services import Actor, record
@@ -215,61 +214,6 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
 
 
 NOT_REGISTERED_STAFFING = "Ikke registrert"
-
-
-def request_lookup(*, orgnrs: Iterable[str]) -> None:
-    """Read these units from Enhetsregisteret soon (after commit), e.g. a company seen first now.
-
-    Until the facts arrive the card rules count the company as not found, so call this as soon
-    as a Company row is created.
-    """
-    from .tasks import lookup_units
-
-    orgnrs = sorted(set(orgnrs))
-    if orgnrs:
-        transaction.on_commit(partial(lookup_units, orgnrs))
-
-
-@transaction.atomic
-def approve_run(*, run_id: int, staff_username: str) -> RegistryRun:
-    """Staff accept a held run: its staged facts are applied and the recompute follows."""
-    from . import aareg, bemanning, brreg, renhold
-
-    run = RegistryRun.objects.select_for_update().get(pk=run_id)
-    if run.status != RegistryRun.Status.HELD:
-        raise RunRefused(f"run {run.pk} is {run.status}, not held")
-    appliers = {
-        RegistryRun.Source.BRREG_FEED: brreg.apply_held,
-        RegistryRun.Source.BRREG_BULK: brreg.apply_held,
-        RegistryRun.Source.BRREG_LOOKUP: brreg.apply_held,
-        RegistryRun.Source.RENHOLD: renhold.apply_held,
-        RegistryRun.Source.BEMANNING: bemanning.apply_held,
-        RegistryRun.Source.AAREG: aareg.apply_held,
-        RegistryRun.Source.OAR: aareg.apply_held,
-    }
-    run.reviewed_by = staff_username[:150]
-    run.reviewed_at = timezone.now()
-    appliers[run.source](run)
-    record(actor=Actor.staff(staff_username), action="registries.run_approved", target=run)
-    return run
-
-
-@transaction.atomic
-def reject_run(*, run_id: int, staff_username: str) -> RegistryRun:
-    """Staff refuse a held run: its staged facts are dropped and the last known facts stay."""
-    from .models import StagedBrregUnit, StagedFact
-
-    run = RegistryRun.objects.select_for_update().get(pk=run_id)
-    if run.status != RegistryRun.Status.HELD:
-        raise RunRefused(f"run {run.pk} is {run.status}, not held")
-    StagedBrregUnit.objects.filter(run=run).delete()
-    StagedFact.objects.filter(run=run).delete()
-    run.status = RegistryRun.Status.REJECTED
-    run.reviewed_by = staff_username[:150]
-    run.reviewed_at = timezone.now()
-    run.save()
-    record(actor=Actor.staff(staff_username), action="registries.run_rejected", target=run)
-    return run
 
 
 def _chunks(items: list, size: int):
