@@ -36,14 +36,15 @@ CARD_HEIGHT_MM = 53.98
 
 # Inter comes in subsets: Latin (with æøå) first, Latin Extended (ł, ś, ė, …) as the fallback
 # for names from elsewhere in Europe.
-_FONT = "Inter"
-_FONT_EXT = "InterExt"
+FONT = _FONT = "Inter"
+FONT_EXT = _FONT_EXT = "InterExt"
 _FONT_FILES = {
     (_FONT, ""): "vendor/inter/files/inter-latin-400-normal.woff",
     (_FONT, "B"): "vendor/inter/files/inter-latin-700-normal.woff",
     (_FONT_EXT, ""): "vendor/inter/files/inter-latin-ext-400-normal.woff",
     (_FONT_EXT, "B"): "vendor/inter/files/inter-latin-ext-700-normal.woff",
 }
+FONT_FAMILIES = tuple(_FONT_FILES)
 
 PhotoSource = Callable[[Card], bytes | None]
 
@@ -53,7 +54,8 @@ class FontMissing(RuntimeError):
 
 
 @cache
-def _font_path(family: str, style: str) -> str:
+def font_path(family: str, style: str) -> str:
+    """The file of one of the card fonts (also used for packing lists)."""
     path = finders.find(_FONT_FILES[family, style])
     if not path:
         raise FontMissing(f"card font not found: {_FONT_FILES[family, style]} (run make install)")
@@ -132,7 +134,7 @@ class _CardPdf(FPDF):
         self.set_margins(0, 0, 0)
         self.set_creator("hmskort")
         for family, style in _FONT_FILES:
-            self.add_font(family, style, _font_path(family, style))
+            self.add_font(family, style, font_path(family, style))
         self.set_fallback_fonts([_FONT_EXT])
         self.set_font(_FONT, "", 7)
 
