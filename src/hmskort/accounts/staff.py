@@ -19,14 +19,13 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from hmskort.audit.services import Actor, record
+from hmskort.ratelimit import client_ip as resolve_client_ip
 
 
 def client_ip(request) -> str | None:
     """The client address the login throttle counts (None for a request without one, such as
     Django's test client logging a user in directly)."""
-    from hmskort.checks.ratelimit import client_ip as resolve
-
-    address = resolve(request)
+    address = resolve_client_ip(request)
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
