@@ -15,6 +15,7 @@ from hmskort.cards.models import CardType
 from hmskort.orders.selectors import current_prices
 
 from . import selectors
+from .status import service_status
 
 
 @require_GET
@@ -58,7 +59,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def status(request: HttpRequest) -> HttpResponse:
     """The service's state, the next maintenance window, and each register's freshness."""
     now = timezone.now()
-    state = selectors.service_status(now)
+    state = service_status(now)
     context = {
         "status": state,
         "now": now,
