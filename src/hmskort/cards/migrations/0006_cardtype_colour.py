@@ -11,7 +11,7 @@ def set_colours(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cards", "0004_card_fillfactor")]
+    dependencies = [("cards", "0005_card_indexes_used_by_queries")]
 
     operations = [
         migrations.AddField(
