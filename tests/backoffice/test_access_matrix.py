@@ -25,6 +25,8 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
     # Unblocking a card that is not blocked: refused with a message, nothing changes.
     "card_action": ("post", SUPPORT, 302),
     "company": ("get", SUPPORT, 200),
+    "maintenance": ("get", ADMIN, 200),
+    "maintenance_cancel": ("post", ADMIN, 302),
 }
 
 
@@ -38,6 +40,8 @@ ARGS = {
     "card": lambda w: {"pk": w["card"].pk},
     "card_action": lambda w: {"pk": w["card"].pk, "action": "unblock"},
     "company": lambda w: {"orgnr": w["company"].orgnr},
+    # An object that need not exist: the gate comes first.
+    "maintenance_cancel": lambda w: {"pk": 0},
 }
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import maintenance, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -10,4 +10,10 @@ urlpatterns = [
     path(_("office/cards/<int:pk>/"), views.card_detail, name="card"),
     path(_("office/cards/<int:pk>/<slug:action>/"), views.card_action, name="card_action"),
     path(_("office/companies/<str:orgnr>/"), views.company_detail, name="company"),
+    path(_("office/maintenance/"), maintenance.maintenance, name="maintenance"),
+    path(
+        _("office/maintenance/<int:pk>/cancel/"),
+        maintenance.maintenance_cancel,
+        name="maintenance_cancel",
+    ),
 ]
