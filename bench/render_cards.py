@@ -87,13 +87,17 @@ def main() -> None:
     print(f"load average: {os.getloadavg()[0]:.2f}; cards: {args.cards}")
     results = {}
     for phase in ("loop", "batch"):
-        out = subprocess.run(
-            [sys.executable, __file__, "--cards", str(args.cards), "--child", phase],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        ).stdout.strip().splitlines()[-1]
+        out = (
+            subprocess.run(
+                [sys.executable, __file__, "--cards", str(args.cards), "--child", phase],
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
         results[phase] = r = json.loads(out)
         print(
             f"{phase:5}  {r['seconds']:8.2f} s  {args.cards / r['seconds']:7.1f} cards/s  "
