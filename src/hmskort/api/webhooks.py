@@ -82,9 +82,12 @@ def delete_endpoint(request: HttpRequest):
     summary="Subscribe to cards by number",
 )
 def subscribe(request: HttpRequest, body: SubscribeRequest):
-    if rejected := _limited(request):
-        return rejected
     with translation.override(request_language(request)):
+        # The answer tells which numbers exist: each one counts against the daily quota, as in
+        # the batch check, or subscribing would be an unmetered way to enumerate card numbers.
+        limit = hit_key(request.auth, cards=len(body.card_numbers))
+        if not limit.allowed:
+            return too_many(limit)
         if not request.auth.webhook_url:
             return Status(409, {"detail": _("Set a webhook URL first."), "code": "no_webhook"})
         numbers, not_found = [], []
