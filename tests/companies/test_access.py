@@ -15,7 +15,6 @@ from tests.factories import CompanyFactory, RoleFactory, SubUnitFactory, nationa
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 PER = national_id_for(dt.date(1990, 4, 4), 4)
 
 
@@ -53,14 +52,15 @@ def test_roles_without_ordering_rights_give_no_access(code):
     ],
 )
 def test_a_delegation_gives_access_only_while_in_force(starts, ends, revoked, in_force):
+    today = timezone.localdate()
     company = CompanyFactory()
     Delegation.objects.create(
         company=company,
         national_id=PER,
         grantee_name="Per",
         granted_by_national_id="x",
-        starts_on=None if starts is None else TODAY + dt.timedelta(days=starts),
-        ends_on=None if ends is None else TODAY + dt.timedelta(days=ends),
+        starts_on=None if starts is None else today + dt.timedelta(days=starts),
+        ends_on=None if ends is None else today + dt.timedelta(days=ends),
         revoked_at=timezone.now() if revoked else None,
     )
 

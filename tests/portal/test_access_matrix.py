@@ -12,8 +12,6 @@ from tests.factories import CardFactory, CompanyFactory, PersonFactory, RoleFact
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-
 
 def delegate(company, person, **kwargs):
     return Delegation.objects.create(
@@ -27,6 +25,7 @@ def delegate(company, person, **kwargs):
 
 @pytest.fixture
 def world():
+    today = timezone.localdate()  # per test: a module constant goes stale past midnight
     acme = CompanyFactory(name="Acme Bygg AS")
     CardFactory(company=acme, holder__given_name="Acmeansatt")
     unit = SubUnitFactory(parent=acme, name="Acme Bygg avd. Bergen")
@@ -37,9 +36,9 @@ def world():
     }
     RoleFactory(company=acme, national_id=people["holder"].national_id, code="DAGL")
     RoleFactory(company=other_company, national_id=people["other"].national_id, code="LEDE")
-    target = delegate(acme, people["delegate"], ends_on=TODAY + dt.timedelta(days=30))
-    delegate(acme, people["expired"], ends_on=TODAY - dt.timedelta(days=1))
-    delegate(acme, people["not_started"], starts_on=TODAY + dt.timedelta(days=1))
+    target = delegate(acme, people["delegate"], ends_on=today + dt.timedelta(days=30))
+    delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=1))
+    delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=1))
     delegate(acme, people["revoked"], revoked_at=timezone.now())
     return {"acme": acme, "unit": unit, "other_company": other_company, "target": target, **people}
 
@@ -113,11 +112,18 @@ def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_i
 
 def test_an_unknown_organisation_number_answers_exactly_like_a_forbidden_one(world, log_in_as):
     client = log_in_as(world["other"])
+    acme = world["acme"].orgnr
 
-    forbidden = client.get(f"/virksomheter/{world['acme'].orgnr}/")
-    unknown = client.get("/virksomheter/999999999/")
+    for path in ("/virksomheter/{}/", "/virksomheter/{}/kort/", "/en/companies/{}/"):
+        forbidden = client.get(path.format(acme))
+        unknown = client.get(path.format("999999999"))
 
-    assert forbidden.status_code == unknown.status_code == 404
+        assert forbidden.status_code == unknown.status_code == 404
+        # The same page, word for word, once the organisation number itself is taken out.
+        page = forbidden.content.decode().replace(acme, "999999999")
+        assert page == unknown.content.decode()
+        assert "Acme" not in page
+        assert sorted(forbidden.headers) == sorted(unknown.headers)
 
 
 def test_a_role_holder_of_another_company_cannot_see_a_delegation_through_their_own_company(
