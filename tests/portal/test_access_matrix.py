@@ -32,10 +32,21 @@ def world():
     other_company = CompanyFactory(name="Konkurrent AS")
     people = {
         kind: PersonFactory()
-        for kind in ("holder", "delegate", "expired", "not_started", "revoked", "other", "nobody")
+        for kind in (
+            "holder",
+            "delegate",
+            "expired",
+            "not_started",
+            "revoked",
+            "other",
+            "nobody",
+            "sub_unit_role",
+        )
     }
     RoleFactory(company=acme, national_id=people["holder"].national_id, code="DAGL")
     RoleFactory(company=other_company, national_id=people["other"].national_id, code="LEDE")
+    # A role registered on the sub-unit: no access, to the sub-unit or to the main unit.
+    RoleFactory(company=unit, national_id=people["sub_unit_role"].national_id, code="DAGL")
     target = delegate(acme, people["delegate"], ends_on=today + dt.timedelta(days=30))
     delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=1))
     delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=1))
@@ -91,7 +102,9 @@ def test_a_delegate_in_force_sees_the_company_but_cannot_delegate_or_revoke(worl
     assert "Acme Bygg AS" in client.get("/virksomheter/").content.decode()
 
 
-@pytest.mark.parametrize("kind", ["expired", "not_started", "revoked", "other", "nobody"])
+@pytest.mark.parametrize(
+    "kind", ["expired", "not_started", "revoked", "other", "nobody", "sub_unit_role"]
+)
 def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_in_as, kind):
     client = log_in_as(world[kind])
     urls = company_urls(world)
