@@ -8,7 +8,7 @@ import sys
 import pytest
 import time_machine
 
-from hmskort.checks import ratelimit
+from hmskort import ratelimit
 
 # Windows are fixed slices of the clock (a minute starts at :00): a frozen clock keeps a test in
 # one window, and says exactly how long until the next.
