@@ -45,7 +45,7 @@ def test_counters_are_shared_across_processes_through_redis():
     assert ratelimit.hit("t", "shared", limit=2, window=window).allowed
     code = (
         "import django; django.setup()\n"
-        "from hmskort.checks import ratelimit\n"
+        "from hmskort import ratelimit\n"
         f"r = ratelimit.hit('t', 'shared', limit=2, window={window})\n"
         "print(r.allowed, r.remaining)\n"
     )
