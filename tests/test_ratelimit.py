@@ -63,3 +63,57 @@ def test_counters_are_shared_across_processes_through_redis():
     )
     assert other.stdout.split() == ["True", "0"]
     assert not ratelimit.hit("t", "shared", limit=2, window=window).allowed
+
+
+def _request(remote, forwarded=None):
+    from django.test import RequestFactory
+
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().get("/sjekk/", **extra)
+
+
+@pytest.mark.parametrize(
+    ("remote", "key"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:3::1", "2001:db8:1:3::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("not-an-address", "not-an-address"),
+    ],
+)
+def test_anonymous_clients_are_counted_by_ipv4_address_or_ipv6_64(remote, key):
+    assert ratelimit.client_key(_request(remote)) == key
+
+
+@time_machine.travel(FROZEN, tick=False)
+def test_every_address_of_one_ipv6_64_shares_the_anonymous_limit(settings):
+    settings.HMSKORT_CHECK_RATE_PER_MINUTE = 3
+    results = [
+        ratelimit.hit_anonymous(_request(f"2001:db8:1:2::{i:x}")).allowed for i in range(1, 6)
+    ]
+    assert results == [True, True, True, False, False]
+    # The neighbouring /64 is another client.
+    assert ratelimit.hit_anonymous(_request("2001:db8:1:3::1")).allowed
+
+
+def test_an_anonymous_client_has_a_daily_cap_beside_the_minute_limit(settings):
+    settings.HMSKORT_CHECK_RATE_PER_MINUTE = 3
+    settings.HMSKORT_CHECK_RATE_PER_DAY = 5
+    client = _request("198.51.100.9")
+    day = dt.datetime(2026, 6, 15, 8, 0, tzinfo=dt.UTC)
+    allowed = []
+    for minute in range(4):
+        with time_machine.travel(day + dt.timedelta(minutes=minute), tick=False):
+            allowed += [ratelimit.hit_anonymous(client).allowed for _ in range(2)]
+    assert allowed == [True, True, True, True, True, False, False, False]
+    with time_machine.travel(day + dt.timedelta(minutes=5), tick=False):
+        refused = ratelimit.hit_anonymous(client)
+    assert not refused.allowed
+    # Until midnight UTC: 15 h 55 min.
+    assert refused.retry_after == 15 * 3600 + 55 * 60
+    with time_machine.travel(day + dt.timedelta(days=1), tick=False):
+        assert ratelimit.hit_anonymous(client).allowed

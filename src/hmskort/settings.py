@@ -327,6 +327,8 @@ HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHA
 # --- Card check and API (checks, api, integrations) ----------------------------------------------
 # Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.
 HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
+# ... and per client IP (an IPv6 client counts by its /64) and day (days start at 00:00 UTC).
+HMSKORT_CHECK_RATE_PER_DAY = int(os.environ.get("HMSKORT_CHECK_RATE_PER_DAY", "2000"))
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
 HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
 # X-Forwarded-Proto says "https" only behind a proxy that sets it: believed only when proxies are
