@@ -14,6 +14,7 @@ import argparse
 import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -28,7 +29,9 @@ AIM = 95.0
 class Target:
     path: str  # under src/
     tests: tuple[str, ...]
-    functions: tuple[str, ...] = ()  # only these functions (and methods) count; empty: all
+    # Only mutants whose name (after the module) matches one of these count; empty: all. A
+    # function f's mutants are x_f__mutmut_N, a method C.m's xǁCǁm__mutmut_N.
+    functions: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -46,7 +49,12 @@ TARGETS = {
     "access": Target(
         "hmskort/companies/selectors.py",
         ("tests/companies/test_access.py", "tests/portal/test_access_matrix.py"),
-        functions=("access_for", "_units", "delegations_in_force", "Access*"),
+        functions=(
+            "x_access_for__mutmut_*",
+            "x__units__mutmut_*",
+            "x_delegations_in_force__mutmut_*",
+            "xǁAccessǁ*",
+        ),
     ),
 }
 
@@ -66,9 +74,8 @@ def equivalent_mutants() -> dict[str, str]:
 def _counts(target: Target, name: str) -> bool:
     if not target.functions:
         return True
-    function = name.removeprefix(target.module + ".").split("__mutmut_")[0]
-    function = function.removeprefix("x_").replace("ǁ", ".").lstrip(".")
-    return any(fnmatch.fnmatch(function, pattern) for pattern in target.functions)
+    local = name.removeprefix(target.module + ".")
+    return any(fnmatch.fnmatch(local, pattern) for pattern in target.functions)
 
 
 def _scratch(name: str, target: Target) -> Path:
@@ -95,6 +102,8 @@ def _scratch(name: str, target: Target) -> Path:
 
 def run(name: str, target: Target, children: int) -> tuple[int, int, list[str]]:
     scratch = _scratch(name, target)
+    # A fresh run every time: results cached from older code or older tests would mislead.
+    shutil.rmtree(scratch / "mutants", ignore_errors=True)
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -104,8 +113,11 @@ def run(name: str, target: Target, children: int) -> tuple[int, int, list[str]]:
     mutmut = str(Path(sys.executable).parent / "mutmut")
     args = [mutmut, "run", "--max-children", str(children)]
     if target.functions:
-        args += [f"{target.module}.*{fn}__mutmut_*" for fn in target.functions]
-    subprocess.run(args, cwd=scratch, env=env, check=False)  # noqa: S603
+        args += [f"{target.module}.{pattern}" for pattern in target.functions]
+    log = scratch / "mutmut.log"
+    print(f"{name}: mutmut run in {scratch.relative_to(ROOT)} (output in {log.name}) …", flush=True)
+    with log.open("w") as out:
+        subprocess.run(args, cwd=scratch, env=env, check=False, stdout=out, stderr=out)  # noqa: S603
     meta = scratch / "mutants" / "src" / (target.path + ".meta")
     results = json.loads(meta.read_text())["exit_code_by_key"]
     equivalent = equivalent_mutants()

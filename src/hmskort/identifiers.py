@@ -78,11 +78,9 @@ def parse_national_id(value: str, *, allow_test: bool = False) -> NationalId:
     except ValidationError:
         raise InvalidIdentifier(_("This is not a valid national ID number or D-number.")) from None
     kind = "dnr" if int(number[0]) >= 4 else "fnr"
-    try:
-        birth = fodselsnummer.get_birth_date(number)
-    except ValidationError:
-        birth = None
-    return NationalId(number=number, kind=kind, birth_date=birth)
+    # validate() has read the birth date already (a number whose date is impossible or in the
+    # future is not valid), so this cannot fail.
+    return NationalId(number=number, kind=kind, birth_date=fodselsnummer.get_birth_date(number))
 
 
 def _birth_date_or_none(day: int, month: int, number: str) -> dt.date | None:
