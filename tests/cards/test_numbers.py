@@ -100,7 +100,17 @@ def test_spaces_dashes_and_no_break_spaces_are_ignored():
 
 
 @pytest.mark.parametrize(
-    "value", ["", "1234", "12345678901", "1234567890123", "1234.5678.9012", "abcdefghijkl", None]
+    "value",
+    [
+        "",
+        "1234",
+        "12345678901",
+        "1234567890123",
+        "1234.5678.9012",
+        "1234X5678X9012",
+        "abcdefghijkl",
+        None,
+    ],
 )
 def test_anything_but_twelve_digits_is_refused_for_its_length(value):
     assert _reason(value) == "length"
@@ -149,3 +159,26 @@ def test_seeded_numbers_have_no_leading_zero_and_a_valid_check_digit():
         number = card_number_from(f"seed-{seed}")
         assert re.fullmatch(r"[1-9][0-9]{11}", number)
         assert normalise_card_number(number) == number
+
+
+@pytest.mark.parametrize("offset", [0xFF10 - 0x30, 0x0660 - 0x30, 0x0966 - 0x30])
+def test_digits_of_other_scripts_are_refused_not_looked_up(offset):
+    number = _with_check_digit("12345678901")
+    foreign = "".join(chr(ord(c) + offset) for c in number)
+    assert _reason(foreign) == "length"
+    assert _reason("\u00b2" * 12) == "length"
+
+
+def test_the_reason_is_a_code_with_a_message_for_a_person():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert InvalidCardNumber("check_digit").code == "check_digit"
+        assert InvalidCardNumber("length").code == "length"
+        assert InvalidCardNumber("something else").code == "length"
+        assert InvalidCardNumber("length").message == (
+            "A card number has 12 digits. Check the number and try again."
+        )
+        assert InvalidCardNumber("check_digit").message.startswith(
+            "This is not a valid card number: one digit is probably mistyped."
+        )
