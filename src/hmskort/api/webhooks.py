@@ -38,6 +38,16 @@ def _limited(request: HttpRequest):
     "/endpoint",
     response={200: WebhookSecretOut, 401: Error, 422: Error, 429: Error},
     summary="Set the URL events are posted to (returns a new signing secret)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "links": {
+                    "ReadTheEndpoint": {"operationId": "hmskort_api_webhooks_get_endpoint"},
+                    "SubscribeToCards": {"operationId": "hmskort_api_webhooks_subscribe"},
+                }
+            }
+        }
+    },
 )
 def set_endpoint(request: HttpRequest, body: WebhookIn):
     if rejected := _limited(request):
@@ -80,6 +90,16 @@ def delete_endpoint(request: HttpRequest):
     "/subscriptions",
     response={200: SubscribeResponse, 401: Error, 409: Error, 422: Error, 429: Error, 503: Error},
     summary="Subscribe to cards by number",
+    openapi_extra={
+        "responses": {
+            200: {
+                "links": {
+                    "ReadTheDeliveries": {"operationId": "hmskort_api_webhooks_deliveries"},
+                    "RemoveTheEndpoint": {"operationId": "hmskort_api_webhooks_delete_endpoint"},
+                }
+            }
+        }
+    },
 )
 def subscribe(request: HttpRequest, body: SubscribeRequest):
     with translation.override(request_language(request)):
