@@ -31,3 +31,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take traffic: database, cache, job queue and file storage all answer."""
+    from hmskort.health import readiness
+
+    parts = readiness()
+    failed = [part for part, state in parts.items() if state != "ok"]
+    body = {"status": "unavailable" if failed else "ok", **parts}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
