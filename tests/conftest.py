@@ -41,3 +41,9 @@ def _seeded_reference_rows(request):
         if not apps.get_model(app_label, model_name).objects.exists():
             importlib.import_module(module_name).seed(apps, None)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_register_backoff(settings):
+    """Retried register reads (hmskort.http) do not pause in tests."""
+    settings.HMSKORT_REGISTRY_BACKOFF = 0
