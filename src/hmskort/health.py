@@ -49,8 +49,10 @@ def check_storage() -> None:
         os.makedirs(location, exist_ok=True)
         if not os.access(location, os.W_OK):
             raise PermissionError("the private file directory is not writable")
+    elif hasattr(storage, "bucket_name") and hasattr(storage, "connection"):
+        # S3: one request that needs the bucket to exist and the credentials to reach it.
+        storage.connection.meta.client.head_bucket(Bucket=storage.bucket_name)
     else:
-        # S3 and the like: one request that needs the bucket and the credentials.
         storage.exists(".readyz")
 
 

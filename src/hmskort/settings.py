@@ -257,6 +257,30 @@ STORAGES = {
         )
     },
 }
+# In production the private files live in an S3-compatible bucket (django-storages): private
+# objects, reached only through signed URLs that expire after HMSKORT_PRIVATE_URL_SECONDS.
+HMSKORT_PRIVATE_URL_SECONDS = int(os.environ.get("HMSKORT_PRIVATE_URL_SECONDS", "300"))
+HMSKORT_S3_BUCKET = os.environ.get("HMSKORT_S3_BUCKET", "")
+if HMSKORT_S3_BUCKET:
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": HMSKORT_S3_BUCKET,
+            "location": os.environ.get("HMSKORT_S3_PREFIX", "private"),
+            "endpoint_url": os.environ.get("HMSKORT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("HMSKORT_S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_ACCESS_KEY_ID …, an instance role).
+            "access_key": os.environ.get("HMSKORT_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("HMSKORT_S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": os.environ.get("HMSKORT_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": HMSKORT_PRIVATE_URL_SECONDS,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 PILLOW_MAX_IMAGE_PIXELS = 40_000_000
 
