@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "hmskort.site",
     "hmskort.api",
     "hmskort.integrations",
+    "hmskort.devdata",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hmskort.cards import demo
+from hmskort.devdata import demo
 
 
 class Command(BaseCommand):
