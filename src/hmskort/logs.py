@@ -58,6 +58,7 @@ class JsonFormatter(_JsonFormatter):
             "rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"}
         )
         kwargs.setdefault("timestamp", False)
+        kwargs.setdefault("datefmt", "%Y-%m-%dT%H:%M:%S%z")
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s", *args, **kwargs)
 
     def format(self, record: logging.LogRecord) -> str:
