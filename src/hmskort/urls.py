@@ -19,10 +19,11 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", site_views.home, name="home"),
+    path("", include("hmskort.site.urls")),
     path("", include("hmskort.checks.urls")),
     path("", include("hmskort.accounts.urls")),
     path("", include("hmskort.portal.urls")),
+    path("", include("hmskort.backoffice.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
