@@ -13,6 +13,7 @@ urlpatterns = [
     path("readyz", site_views.readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     path("files/<str:token>", files.private_file, name="private_file"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("auth/", include("hmskort.accounts.auth_urls")),

@@ -12,7 +12,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connections, router
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from hmskort.companies.models import Company
@@ -76,8 +77,12 @@ class CardCheck:
 
     @property
     def state_notice(self) -> str:
-        """A state a checker must know about (replaced, blocked, lost …), or "" when issued."""
-        return "" if self.state == CardState.ISSUED else self.state
+        """A state a checker must know about (replaced, blocked, lost …, or "expired" for an
+        issued card whose expiry date has come), or "" for an issued card in its term."""
+        if self.state == CardState.ISSUED:
+            expired = self.expires_on is not None and self.expires_on <= timezone.localdate()
+            return "expired" if expired else ""
+        return self.state
 
     @property
     def state_label(self) -> str:
@@ -109,13 +114,8 @@ def _date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def _connection():
-    """The database the check reads from: the read replica when one serves the check."""
-    return connections[router.db_for_read(Card)]
-
-
 def _fetch(sql: str, params: list) -> list:
-    with _connection().cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -143,7 +143,7 @@ def check_card_numbers(numbers: Iterable[str]) -> dict[str, CardCheck]:
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         return {}
-    if _connection().vendor == "postgresql":
+    if connection.vendor == "postgresql":
         rows = _fetch(_select("c.number = ANY(%s)"), [wanted])
     else:
         rows = _fetch(_select(f"c.number IN ({', '.join(['%s'] * len(wanted))})"), wanted)

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.contrib.syndication.views import Feed
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -13,6 +15,7 @@ from hmskort.cards.models import CardType
 from hmskort.orders.selectors import current_prices
 
 from . import selectors
+from .status import service_status
 
 
 @require_GET
@@ -41,6 +44,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok", "maintenance": maintenance})
 
 
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "hmskort" / "favicon.ico"
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -60,7 +73,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def status(request: HttpRequest) -> HttpResponse:
     """The service's state, the next maintenance window, and each register's freshness."""
     now = timezone.now()
-    state = selectors.service_status(now)
+    state = service_status(now)
     context = {
         "status": state,
         "now": now,
