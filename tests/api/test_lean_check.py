@@ -15,7 +15,14 @@ from tests.factories import CardFactory, employed_person, registered_company
 
 pytestmark = pytest.mark.django_db
 
-SECURITY_HEADERS = ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy")
+SECURITY_HEADERS = (
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Content-Security-Policy",
+    "Cache-Control",
+    "Retry-After",
+)
 
 
 def served(path, method="GET", **extra):

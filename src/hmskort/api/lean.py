@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from hmskort import ratelimit
 from hmskort.cards import lookup
 from hmskort.cards.numbers import InvalidCardNumber
+from hmskort.site.headers import CONTENT_SECURITY_POLICY
 
 log = logging.getLogger("django.request")
 
@@ -55,7 +56,8 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 def _security_headers(secure: bool) -> list[tuple[str, str]]:
-    """What SecurityMiddleware and XFrameOptionsMiddleware add to a JSON answer."""
+    """What SecurityMiddleware, XFrameOptionsMiddleware and the site's security headers add to
+    a JSON answer of the API."""
     headers = []
     if secure and settings.SECURE_HSTS_SECONDS:
         value = f"max-age={settings.SECURE_HSTS_SECONDS}"
@@ -74,6 +76,9 @@ def _security_headers(secure: bool) -> list[tuple[str, str]]:
     if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
         headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
     headers.append(("X-Frame-Options", getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()))
+    # What site.headers.SecurityHeadersMiddleware adds to every dynamic answer.
+    headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
+    headers.append(("Cache-Control", "no-store"))
     return headers
 
 
