@@ -177,3 +177,16 @@ def test_a_connection_kept_past_its_age_is_closed_before_the_next_check():
     kept.close_at = 0.0
     lean._retire_obsolete_connection(kept)
     assert closed == [True]
+
+
+def test_the_lean_check_is_counted_timed_and_logged_without_the_number(card, caplog):
+    from hmskort.metrics import REQUESTS
+
+    counter = REQUESTS.labels(route="api:get_card", method="GET", status="200")
+    before = counter._value.get()
+    with caplog.at_level("INFO", logger="hmskort.request"):
+        assert served(f"/api/v1/cards/{card.number}")[0] == 200
+    assert counter._value.get() == before + 1
+    records = [r for r in caplog.records if r.name == "hmskort.request"]
+    assert [(r.route, r.status) for r in records] == [("api:get_card", 200)]
+    assert card.number not in caplog.text

@@ -7,6 +7,8 @@ middleware, URL resolving, django-ninja's operation) costs several times the che
 - it answers exactly what `api.cards.get_card` answers (same JSON, same codes, same messages in
   the language of Accept-Language, the same per-address rate limit in the shared cache with
   Retry-After, the same security headers), read-only, through the same `cards.lookup` read;
+- it counts, times and logs the request as `hmskort.metrics` does for Django's path (route
+  `api:get_card`; no path, no IP), and reads from the read replica when one serves the check;
 - it keeps the database connection as Django would (reused up to CONN_MAX_AGE, closed after
   an error), without Django's per-request health check round trip: a connection that went away
   is replaced and the read tried once more;
@@ -29,7 +31,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connections
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -37,11 +39,14 @@ from django.utils.translation import gettext as _
 from hmskort import ratelimit
 from hmskort.cards import lookup
 from hmskort.cards.numbers import InvalidCardNumber
+from hmskort.dbrouter import _check_request
+from hmskort.metrics import CHECK_DURATION, REQUESTS, request_log
 from hmskort.site.headers import CONTENT_SECURITY_POLICY
 
 log = logging.getLogger("django.request")
 
 PATH = re.compile(r"^/api/v1/cards/([^/]+)$")
+ROUTE = "api:get_card"  # the URL name of the view this path stands in for
 STATUS = {
     200: "200 OK",
     404: "404 Not Found",
@@ -101,19 +106,26 @@ def _host_allowed(environ: dict) -> bool:
     return bool(domain) and validate_host(domain, allowed)
 
 
-def _retire_obsolete_connection(conn=connection) -> None:
-    """What Django does at each request's start and end for the connection this path uses:
-    close it once it has outlived CONN_MAX_AGE or was left in a bad state. Unlike Django's
-    request signals it does not re-arm the health check, so a request costs one round trip."""
-    if conn.connection is None:
-        return
-    if (
-        conn.errors_occurred
-        or conn.in_atomic_block
-        or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]
-        or (conn.close_at is not None and time.monotonic() >= conn.close_at)
-    ):
-        conn.close()
+def _retire_obsolete_connection(conn=None) -> None:
+    """What Django does at each request's start and end for the connections this path uses
+    (the primary, and the read replica when one serves the check): close one once it has
+    outlived CONN_MAX_AGE or was left in a bad state. Unlike Django's request signals it does
+    not re-arm the health check, so a request costs one round trip."""
+    for each in [conn] if conn is not None else connections.all(initialized_only=True):
+        if each.connection is None:
+            continue
+        if (
+            each.errors_occurred
+            or each.in_atomic_block
+            or each.get_autocommit() != each.settings_dict["AUTOCOMMIT"]
+            or (each.close_at is not None and time.monotonic() >= each.close_at)
+        ):
+            each.close()
+
+
+def _close_all() -> None:
+    for each in connections.all(initialized_only=True):
+        each.close()
 
 
 class LeanCheck:
@@ -139,19 +151,37 @@ class LeanCheck:
         match = self.handles(environ)
         if match is None:
             return self.django_app(environ, start_response)
+        start = time.perf_counter()
         _retire_obsolete_connection()
+        # As dbrouter.CheckReplicaMiddleware does for this view: reads may go to a replica.
+        token = _check_request.set(ROUTE in settings.HMSKORT_REPLICA_VIEWS)
         try:
             try:
                 status, body, extra = self.answer(environ, match.group(1))
             except (OperationalError, InterfaceError):
                 # The kept connection went away (a database restart): one more try on a new
                 # one. This replaces the per-request health check (a SELECT 1 round trip).
-                connection.close()
+                _close_all()
                 status, body, extra = self.answer(environ, match.group(1))
         except Exception:
             log.exception("card check failed")
-            connection.close()
+            _close_all()
             status, body, extra = 500, {"detail": "Server error.", "code": "server_error"}, []
+        finally:
+            _check_request.reset(token)
+        # As metrics.MetricsMiddleware does: count, time and log the request (no path, no IP).
+        elapsed = time.perf_counter() - start
+        REQUESTS.labels(route=ROUTE, method="GET", status=str(status)).inc()
+        CHECK_DURATION.labels(kind="api").observe(elapsed)
+        request_log.info(
+            "request",
+            extra={
+                "route": ROUTE,
+                "method": "GET",
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+            },
+        )
         content = json.dumps(body, cls=DjangoJSONEncoder).encode()
         # As Django's path: JsonResponse for the card, django-ninja's renderer for errors.
         content_type = "application/json" if status in (200, 429) else _ERROR_CONTENT_TYPE
