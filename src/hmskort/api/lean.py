@@ -40,7 +40,6 @@ from hmskort import ratelimit
 from hmskort.cards import lookup
 from hmskort.cards.numbers import InvalidCardNumber
 from hmskort.dbrouter import _check_request
-from hmskort.metrics import CHECK_DURATION, REQUESTS, request_log
 from hmskort.site.headers import CONTENT_SECURITY_POLICY
 
 log = logging.getLogger("django.request")
@@ -131,8 +130,16 @@ def _close_all() -> None:
 class LeanCheck:
     """WSGI middleware: answers the anonymous card check itself, passes the rest to Django."""
 
-    def __init__(self, django_app: WSGIApp) -> None:
+    def __init__(
+        self,
+        django_app: WSGIApp,
+        *,
+        record_request: Callable[[str, str, int, float], None] | None = None,
+    ) -> None:
         self.django_app = django_app
+        # Given by hmskort.wsgi (hmskort.metrics.record_request): the metrics module reads
+        # every app's state, which the check path must not import.
+        self.record_request = record_request
 
     def handles(self, environ: dict) -> re.Match | None:
         if environ.get("REQUEST_METHOD") != "GET" or "HTTP_AUTHORIZATION" in environ:
@@ -170,18 +177,8 @@ class LeanCheck:
         finally:
             _check_request.reset(token)
         # As metrics.MetricsMiddleware does: count, time and log the request (no path, no IP).
-        elapsed = time.perf_counter() - start
-        REQUESTS.labels(route=ROUTE, method="GET", status=str(status)).inc()
-        CHECK_DURATION.labels(kind="api").observe(elapsed)
-        request_log.info(
-            "request",
-            extra={
-                "route": ROUTE,
-                "method": "GET",
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 1),
-            },
-        )
+        if self.record_request is not None:
+            self.record_request(ROUTE, "GET", status, time.perf_counter() - start)
         content = json.dumps(body, cls=DjangoJSONEncoder).encode()
         # As Django's path: JsonResponse for the card, django-ninja's renderer for errors.
         content_type = "application/json" if status in (200, 429) else _ERROR_CONTENT_TYPE
