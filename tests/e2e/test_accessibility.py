@@ -79,7 +79,8 @@ def world():
 def logged_in_context(browser, live_server, person, width):
     from django.contrib.sessions.backends.db import SessionStore
 
-    context = browser.new_context(viewport={"width": width, "height": 900})
+    # bypass_csp: the page's Content-Security-Policy would refuse the injected axe-core script.
+    context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
     if person is not None:
         session = SessionStore()
         session["person_id"] = person.pk
