@@ -26,7 +26,7 @@ def test_the_price_list_shows_the_history_and_the_price_in_force(admin):
     page = admin.get(URL).content.decode()
 
     assert "104.00" in page or "104,00" in page
-    assert "Gjeldende" in page
+    assert "Gjelder" in page
 
 
 def test_an_administrator_schedules_a_new_price_and_it_applies_from_its_date(admin):
