@@ -187,6 +187,7 @@ def delegation_new(request: HttpRequest, company: Company, access) -> HttpRespon
                 % {"name": delegation.grantee_name, "company": company.name},
             )
             return redirect("portal:company", orgnr=company.orgnr)
+    form.mark_invalid_fields()
     return render(request, "portal/delegation_new.html", {"company": company, "form": form})
 
 
