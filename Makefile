@@ -47,6 +47,7 @@ test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 	DEBUG=0 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: install

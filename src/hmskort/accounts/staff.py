@@ -46,12 +46,14 @@ def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is None or not is_verified():
         return frozenset()
-    cached = getattr(user, "_hmskort_roles", None)
+    cached: frozenset[str] | None = getattr(user, "_hmskort_roles", None)
     if cached is None:
+        assert isinstance(user, User)  # the project's user model
         names = set(user.groups.values_list("name", flat=True)) & set(StaffRole.values)
         if user.is_superuser:
             names.add(StaffRole.ADMINISTRATOR)
-        cached = user._hmskort_roles = frozenset(names)
+        cached = frozenset(names)
+        user._hmskort_roles = cached  # type: ignore[attr-defined]  # a per-request memo on the user
     return cached
 
 

@@ -6,6 +6,8 @@ unique indexes on `number` and `qr_token`; nothing here looks a card up by numbe
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Q, QuerySet
 
 from hmskort.companies.models import Company
@@ -57,13 +59,13 @@ def invalid_since(card: Card) -> CardStatusChange | None:
     return card_status_history(card).first()
 
 
-def card_numbers(card_ids) -> dict[int, str]:
+def card_numbers(card_ids: Iterable[int | str]) -> dict[int, str]:
     """Card number by id, for the given ids (one query)."""
     ids = [int(i) for i in card_ids]
     return dict(Card.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
 
 
-def validity_counts(company) -> dict[str, int]:
+def validity_counts(company: Company) -> dict[str, int]:
     """How many of a company's cards are valid and not valid: {"n_valid", "n_not_valid"}."""
     return (
         cards_for_company(company)

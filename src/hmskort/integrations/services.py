@@ -203,7 +203,8 @@ def _live_subscriptions(card_ids: list[int]) -> list[tuple[int, int, str]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(sql.format("= ANY(%s)"), [card_ids])
-            return cursor.fetchall()
+            rows: list[tuple[int, int, str]] = cursor.fetchall()
+            return rows
         found = []
         for start in range(0, len(card_ids), SQLITE_ID_BATCH):
             ids = card_ids[start : start + SQLITE_ID_BATCH]

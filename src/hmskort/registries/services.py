@@ -10,8 +10,9 @@ changes nothing until approved. Facts that did change trigger the incremental ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +22,8 @@ from hmskort.companies.models import Company
 
 from .models import BrregUnit, CleaningApproval, RegistryRun, StaffingApproval
 from .signals import register_facts_changed
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +160,9 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
     """
     # The card type is the companies' foreign key's target: reached through it, not imported.
     card_types = Company._meta.get_field("card_type").related_model
+    assert isinstance(card_types, type)  # a model class, not the unresolved name
     orgnrs = sorted(set(orgnrs))
-    cleaning = card_types.objects.filter(code="cleaning").first()
+    cleaning = card_types._default_manager.filter(code="cleaning").first()
     changed = 0
     for chunk in _chunks(orgnrs, 1000):
         units = {u.orgnr: u for u in BrregUnit.objects.filter(orgnr__in=chunk)}
@@ -192,7 +196,7 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
                 and company.is_main_unit
                 and company.card_type_id != cleaning.pk
             ):
-                company.card_type = cleaning
+                company.card_type_id = cleaning.pk
             after = {
                 "name": company.name,
                 "is_staffing_agency": company.is_staffing_agency,
@@ -216,6 +220,6 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
 NOT_REGISTERED_STAFFING = "Ikke registrert"
 
 
-def _chunks(items: list, size: int):
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

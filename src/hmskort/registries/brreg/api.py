@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -24,7 +25,7 @@ def base_url() -> str:
 
 def fetch_unit(
     client: httpx.Client, orgnr: str, *, sub_unit: bool = False, read_at: dt.datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """One unit's facts. 404/410 give a removed unit; errors raise RegisterError."""
     read_at = read_at or timezone.now()
     url = f"{base_url()}/{'underenheter' if sub_unit else 'enheter'}/{orgnr}"
@@ -47,7 +48,7 @@ def fetch_unit(
     return row
 
 
-def fetch_roles(client: httpx.Client, orgnr: str) -> list[dict]:
+def fetch_roles(client: httpx.Client, orgnr: str) -> list[dict[str, Any]]:
     """The unit's roles, flattened: [{"code": "DAGL", "group": "DAGL", "birth_date": …, "name":…}].
 
     The open roles API gives birth dates, not national ID numbers: these can be shown and

@@ -7,7 +7,7 @@ dict between; only units whose facts digest differs from the stored one are stag
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from ..models import FeedCursor, RegistryRun
 from ..services import fail_run, start_run
 from .api import base_url
 from .mapping import copy_tail, unit_copy_line, unit_row
-from .staging import stage_and_conclude
+from .staging import CopyLine, UnitRow, stage_and_conclude
 
 
 def iter_bulk_units(path: str | Path) -> Iterator[Any]:
@@ -48,6 +48,7 @@ def import_bulk(
     run = start_run(RegistryRun.Source.BRREG_BULK, str(path))
     read_at = timezone.now()
     read_from = f"file:{path.name}"
+    rows: Iterable[UnitRow] | Iterable[CopyLine]
     if connection.vendor == "postgresql":
         tail = copy_tail(read_at, read_from)
         rows = (
@@ -59,7 +60,7 @@ def import_bulk(
             for data in iter_bulk_units(path)
         )
 
-    def start_feed_here():
+    def start_feed_here() -> None:
         # A first bulk import is a snapshot: the change feed can start from its time.
         feed = "underenheter" if sub_units else "enheter"
         cursor, _ = FeedCursor.objects.get_or_create(feed=f"brreg:{feed}")

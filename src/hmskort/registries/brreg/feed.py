@@ -45,7 +45,9 @@ def _tracked(orgnrs: list[str]) -> set[str]:
     return found
 
 
-def read_feed_page(client: httpx.Client, feed: str, cursor: FeedCursor) -> tuple[list[dict], bool]:
+def read_feed_page(
+    client: httpx.Client, feed: str, cursor: FeedCursor
+) -> tuple[list[dict[str, Any]], bool]:
     """One page of a change feed from the cursor. Returns (items, more pages waiting)."""
     path, key, _, _ = FEEDS[feed]
     params: dict[str, Any] = {"size": PAGE_SIZE, "page": 0}
@@ -91,7 +93,7 @@ def sync_feed(feed: str, *, client: httpx.Client | None = None) -> RegistryRun:
     client = client or make_client()
     read_at = timezone.now()
     try:
-        changes: dict[str, dict] = {}
+        changes: dict[str, dict[str, Any]] = {}
         last_id = cursor.last_update_id
         pages = 0
         probe = FeedCursor(feed=cursor.feed, last_update_id=last_id, since=cursor.since)
@@ -124,7 +126,7 @@ def sync_feed(feed: str, *, client: httpx.Client | None = None) -> RegistryRun:
         if own_client:
             client.close()
 
-    def move_cursor():
+    def move_cursor() -> None:
         if last_id is not None and last_id != cursor.last_update_id:
             cursor.last_update_id = last_id
             cursor.save()

@@ -47,7 +47,7 @@ RULE_FIELDS = (
 COLUMNS = ("orgnr", *FACT_FIELDS, "fact_hash", "read_at", "read_from")
 
 
-def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str) -> dict:
+def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str) -> dict[str, Any]:
     """Map one unit as Enhetsregisteret spells it to the columns of BrregUnit."""
     if not isinstance(data, dict):
         raise MalformedData("a unit is not a JSON object")
@@ -146,7 +146,7 @@ def removed_row(
     read_at: dt.datetime,
     read_from: str,
     deleted_on: dt.date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The unit is gone from the register (404/410, "Fjernet"): keep what we knew, mark it."""
     existing = BrregUnit.objects.filter(orgnr=orgnr).values(*FACT_FIELDS).first()
     row = existing or {
@@ -183,7 +183,7 @@ def copy_text(value: str) -> str:
     return value
 
 
-def copy_line(row: dict, tail: str) -> str:
+def copy_line(row: dict[str, Any], tail: str) -> str:
     """One row in COPY's text format (faster than adapting each value in psycopg)."""
     body = copy_body(row)
     return f"{body}\t{fact_digest(body)}\t{tail}"
@@ -193,7 +193,7 @@ def fact_digest(body: str) -> str:
     return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
-def copy_body(row: dict) -> str:
+def copy_body(row: dict[str, Any]) -> str:
     """The facts of a row (orgnr … address) in COPY's text format: what the digest covers."""
     deleted = row["deleted_on"]
     return "\t".join(
