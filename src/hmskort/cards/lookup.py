@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from hmskort.companies.models import Company
@@ -77,8 +78,12 @@ class CardCheck:
 
     @property
     def state_notice(self) -> str:
-        """A state a checker must know about (replaced, blocked, lost …), or "" when issued."""
-        return "" if self.state == CardState.ISSUED else self.state
+        """A state a checker must know about (replaced, blocked, lost …, or "expired" for an
+        issued card whose expiry date has come), or "" for an issued card in its term."""
+        if self.state == CardState.ISSUED:
+            expired = self.expires_on is not None and self.expires_on <= timezone.localdate()
+            return "expired" if expired else ""
+        return self.state
 
     @property
     def state_label(self) -> str:
