@@ -46,7 +46,7 @@ run: install
 test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/mypy
 	DEBUG=0 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
