@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export DEBUG ?= 1
 APPS := accounts api audit backoffice cards checks companies integrations orders people portal registries site
 
-.PHONY: run test lint format messages install consumer clean
+.PHONY: run test lint format messages install consumer clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: install
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/mypy
 	DEBUG=0 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Mutation testing of the core rules, identifiers, card numbers and the access check (slow, CPU
+# heavy: not part of `make test`). One module at a time: `make mutate MODULES=identifiers`.
+mutate: install
+	$(BIN)/python tools/mutate.py $(MODULES)
 
 lint: install
 	$(BIN)/ruff check src tests bench
