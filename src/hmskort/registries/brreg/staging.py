@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 import ijson
+import psycopg
 from django.db import DatabaseError, connection, models, transaction
 from django.db.backends.utils import CursorWrapper
 
@@ -90,7 +91,7 @@ def stage_rows(
                 tails: dict[tuple[Any, str], str] = {}
                 for row in rows:
                     if isinstance(row, tuple):  # (orgnr, digest, line) from unit_copy_line
-                        line = row[2]
+                        row = row[2]
                     elif isinstance(row, dict):
                         key = (row["read_at"], row["read_from"])
                         tail = tails.get(key)
@@ -98,10 +99,8 @@ def stage_rows(
                             if len(tails) > 1000:
                                 tails.clear()
                             tail = tails[key] = copy_tail(row["read_at"], row["read_from"])
-                        line = copy_line(row, tail)
-                    else:
-                        line = row
-                    buffer.append(prefix + line)
+                        row = copy_line(row, tail)
+                    buffer.append(prefix + row)
                     count += 1
                     if len(buffer) >= 2000:
                         cp.write("\n".join(buffer) + "\n")
@@ -263,6 +262,15 @@ def propose(run: RegistryRun, source: str = STAGE, *, read: int | None = None) -
             f" WHERE x.is_relevant = 1"
         )
         proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
+        # A main unit read after its sub-unit: the sub-unit's company can now be tied to it.
+        c = _table(Company)
+        cursor.execute(
+            f"SELECT su.orgnr FROM {CHANGES} x"
+            f" JOIN {b} su ON su.parent_orgnr = x.orgnr AND su.is_sub_unit"
+            f" JOIN {c} c ON c.orgnr = su.orgnr"
+            f" WHERE x.is_relevant = 1 AND NOT x.is_sub_unit AND c.parent_id IS NULL"
+        )
+        proposal.affected_orgnrs.update(row[0] for row in cursor.fetchall())
     return proposal
 
 
@@ -349,8 +357,13 @@ def stage_and_conclude(
             _drop_stage()
     except (RegisterError, ijson.JSONError, EOFError, OSError, ValueError) as exc:
         return fail_run(run, str(exc) or exc.__class__.__name__)
-    except DatabaseError as exc:  # e.g. a unit twice in one file: nothing was applied
+    except (DatabaseError, psycopg.Error) as exc:  # e.g. a unit twice in one file
+        # psycopg's own errors too: COPY runs on the driver's cursor, outside Django's wrapping.
         return fail_run(run, f"the facts could not be stored: {exc}".strip())
+    except BaseException as exc:
+        # Whatever else went wrong, nothing was applied: the run must not stay "running".
+        fail_run(run, f"the run stopped on an unexpected error: {exc.__class__.__name__}")
+        raise
     return run
 
 
