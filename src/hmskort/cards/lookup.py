@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -115,8 +116,13 @@ def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _connection() -> BaseDatabaseWrapper:
+    """The database the check reads from: the read replica when one serves the check."""
+    return connections[router.db_for_read(Card)]
+
+
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
         return rows
@@ -145,7 +151,7 @@ def check_card_numbers(numbers: Iterable[str]) -> dict[str, CardCheck]:
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         return {}
-    if connection.vendor == "postgresql":
+    if _connection().vendor == "postgresql":
         rows = _fetch(_select("c.number = ANY(%s)"), [wanted])
     else:
         rows = _fetch(_select(f"c.number IN ({', '.join(['%s'] * len(wanted))})"), wanted)

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db import connection
@@ -52,6 +53,20 @@ def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take traffic: database, cache, job queue and file storage all answer."""
+    from hmskort.health import readiness
+
+    parts = readiness()
+    failed = [part for part, state in parts.items() if state != "ok"]
+    body: dict[str, Any] = {"status": "unavailable" if failed else "ok", **parts}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
 
 
 @never_cache
