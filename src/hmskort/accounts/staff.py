@@ -63,7 +63,7 @@ def has_role(user, *roles: str) -> bool:
     return bool(held) and (StaffRole.ADMINISTRATOR in held or bool(held & set(roles)))
 
 
-def staff_actor(user: User) -> Actor:
+def staff_actor(user: AbstractBaseUser | AnonymousUser) -> Actor:
     return Actor.staff(user.get_username())
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from hmskort.audit.models import AuditEvent
 from hmskort.companies.models import Company
 
 from .models import Card, CardStatusChange
@@ -115,10 +116,8 @@ def card_by_id(card_id: int) -> Card | None:
     return Card.objects.select_related(*_RELATED).filter(pk=card_id).first()
 
 
-def card_history(card: Card):
+def card_history(card: Card) -> QuerySet[AuditEvent]:
     """Every audit event recorded against the card, newest first."""
-    from hmskort.audit.models import AuditEvent
-
     return AuditEvent.objects.filter(object_type="cards.card", object_id=str(card.pk)).order_by(
         "-at", "-id"
     )
