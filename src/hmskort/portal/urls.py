@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import employees, views
 
 app_name = "portal"
 urlpatterns = [
@@ -18,5 +18,11 @@ urlpatterns = [
         _("companies/<str:orgnr>/access/<int:pk>/revoke/"),
         views.delegation_revoke,
         name="delegation_revoke",
+    ),
+    path(_("companies/<str:orgnr>/employees/"), employees.employees, name="employees"),
+    path(
+        _("companies/<str:orgnr>/employees/export/"),
+        employees.employees_export,
+        name="employees_export",
     ),
 ]
