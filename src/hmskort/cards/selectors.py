@@ -1,20 +1,26 @@
 """Reads of cards for the employer's and the issuer's pages.
 
 The card check (page, QR landing, API) has its own one lookup path, `cards.lookup`, by the
-unique indexes on `number` and `qr_token`; nothing here looks a card up by number or token.
+unique indexes on `number` and `qr_token`; nothing here looks a card up by token, and only the
+staff's search (`cards_matching`) finds cards by number, among other keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from hmskort.audit.models import AuditEvent
 from hmskort.companies.models import Company
 
 from .models import Card, CardStatusChange
+from .numbers import InvalidCardNumber, normalise_card_number
 
 _RELATED = ("card_type", "holder", "company")
 
@@ -61,13 +67,13 @@ def invalid_since(card: Card) -> CardStatusChange | None:
     return card_status_history(card).first()
 
 
-def card_numbers(card_ids) -> dict[int, str]:
+def card_numbers(card_ids: Iterable[int | str]) -> dict[int, str]:
     """Card number by id, for the given ids (one query)."""
     ids = [int(i) for i in card_ids]
     return dict(Card.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
 
 
-def validity_counts(company) -> dict[str, int]:
+def validity_counts(company: Company) -> dict[str, int]:
     """How many of a company's live cards are valid and not valid: {"n_valid", "n_not_valid"}
     (replaced, terminated and rejected cards count in neither)."""
     return (
@@ -78,6 +84,42 @@ def validity_counts(company) -> dict[str, int]:
             n_valid=Count("pk", filter=Q(valid=True)),
             n_not_valid=Count("pk", filter=Q(valid=False)),
         )
+    )
+
+
+def cards_matching(query: str, *, limit: int = 50) -> list[Card]:
+    """Cards found by card number, the holder's national ID number, the holder's name, or the
+    employer's organisation number, newest first."""
+    from hmskort.identifiers import InvalidIdentifier, parse_orgnr
+
+    query = query.strip()
+    digits = query.replace(" ", "").replace("-", "")
+    qs = Card.objects.select_related(*_RELATED)
+    if digits.isascii() and digits.isdigit():
+        condition = Q(holder__national_id=digits)
+        with contextlib.suppress(InvalidCardNumber):
+            condition |= Q(number=normalise_card_number(digits))
+        with contextlib.suppress(InvalidIdentifier):
+            condition |= Q(company__orgnr=parse_orgnr(digits))
+        qs = qs.filter(condition)
+    elif len(query) >= 2:
+        for word in query.split()[:4]:
+            qs = qs.filter(
+                Q(holder__given_name__icontains=word) | Q(holder__family_name__icontains=word)
+            )
+    else:
+        return []
+    return list(qs.order_by("-created_at", "-pk")[:limit])
+
+
+def card_by_id(card_id: int) -> Card | None:
+    return Card.objects.select_related(*_RELATED).filter(pk=card_id).first()
+
+
+def card_history(card: Card) -> QuerySet[AuditEvent]:
+    """Every audit event recorded against the card, newest first."""
+    return AuditEvent.objects.filter(object_type="cards.card", object_id=str(card.pk)).order_by(
+        "-at", "-id"
     )
 
 
@@ -165,7 +207,7 @@ def employee_overview(company: Company, *, today: dt.date | None = None) -> list
 
     today = today or timezone.localdate()
     main = company.main_unit
-    people: dict[int, dict] = {}
+    people: dict[int, dict[str, Any]] = {}
     employments = (
         Employment.objects.filter(main_unit=main, starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))

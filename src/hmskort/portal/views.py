@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,13 +23,14 @@ from hmskort.companies.selectors import (
     companies_for,
     delegation_status,
     delegations_for,
+    holder_name_for,
     role_holders,
     sub_units,
 )
 from hmskort.companies.services import DelegationError, grant_delegation, revoke_delegation
 from hmskort.identifiers import format_orgnr, mask_national_id
 
-from .access import company_view, person_required
+from .access import PersonRequest, company_view, person_required
 from .employees import to_act_on
 from .forms import DelegationForm
 
@@ -49,13 +50,13 @@ STATUS_COLORS = {
 }
 
 
-def _actor(request: HttpRequest) -> Actor:
+def _actor(request: PersonRequest) -> Actor:
     return Actor.person(request.person.pk, request.person.full_name)
 
 
 @require_GET
 @person_required
-def companies(request: HttpRequest) -> HttpResponse:
+def companies(request: PersonRequest) -> HttpResponse:
     entries = companies_for(request.person.national_id)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/companies.html", {"page": page, "entries": page.object_list})
@@ -98,12 +99,17 @@ def _delegation_rows(delegations) -> list[dict]:
 
 @require_GET
 @company_view
-def company_detail(request: HttpRequest, company: Company, access) -> HttpResponse:
+def company_detail(request: PersonRequest, company: Company, access) -> HttpResponse:
     units = Paginator(sub_units(company), PAGE_SIZE).get_page(request.GET.get("units"))
     holders = [
         {"holder": h, "masked": mask_national_id(h.national_id)} for h in role_holders(company)
     ]
-    delegations = Paginator(delegations_for(company), PAGE_SIZE).get_page(request.GET.get("access"))
+    # Access in force or not yet started leads; revoked and expired access is history.
+    all_delegations = list(delegations_for(company))
+    current = [d for d in all_delegations if delegation_status(d) in ("active", "scheduled")]
+    past = [d for d in all_delegations if delegation_status(d) in ("revoked", "expired")]
+    delegations = Paginator(current, PAGE_SIZE).get_page(request.GET.get("access"))
+    past_delegations = Paginator(past, PAGE_SIZE).get_page(request.GET.get("past"))
     history = Paginator(company_history(company), PAGE_SIZE).get_page(request.GET.get("history"))
     events = _history_rows(list(history.object_list))
     card_counts = validity_counts(company)
@@ -118,6 +124,8 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
             "holders": holders,
             "delegations": delegations,
             "delegation_rows": _delegation_rows(delegations.object_list),
+            "past_delegations": past_delegations,
+            "past_delegation_rows": _delegation_rows(past_delegations.object_list),
             "history": history,
             "events": events,
             "card_counts": card_counts,
@@ -131,7 +139,7 @@ CARD_FILTERS = {"valid": True, "not-valid": False}
 
 @require_GET
 @company_view
-def company_cards(request: HttpRequest, company: Company, access) -> HttpResponse:
+def company_cards(request: PersonRequest, company: Company, access) -> HttpResponse:
     """The cards of the company (a sub-unit shows its main unit's cards): valid or not, and why."""
     shown = request.GET.get("show", "")
     cards = cards_for_company(company, valid=CARD_FILTERS.get(shown))
@@ -156,11 +164,11 @@ def company_cards(request: HttpRequest, company: Company, access) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def delegation_new(request: HttpRequest, company: Company, access) -> HttpResponse:
+def delegation_new(request: PersonRequest, company: Company, access) -> HttpResponse:
     if not access.can_delegate:
         raise PermissionDenied(_("Only a holder of a role in the company can give access."))
     if not company.is_main_unit:
-        return redirect("portal:delegation_new", orgnr=company.parent.orgnr)
+        return redirect("portal:delegation_new", orgnr=company.main_unit.orgnr)
     form = DelegationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -191,19 +199,22 @@ def _delegation_of(company: Company, pk: int):
 
 @require_GET
 @company_view
-def delegation_detail(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def delegation_detail(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     delegation = _delegation_of(company, pk)
     row = _delegation_rows([delegation])[0]
+    granted_by = holder_name_for(delegation.granted_by_national_id) or mask_national_id(
+        delegation.granted_by_national_id
+    )
     return render(
         request,
         "portal/delegation.html",
-        {"company": company, "access": access, **row},
+        {"company": company, "access": access, "granted_by": granted_by, **row},
     )
 
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def delegation_revoke(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def delegation_revoke(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     delegation = _delegation_of(company, pk)
     if not access.can_delegate:
         raise PermissionDenied(_("Only a holder of a role in the company can revoke access."))
