@@ -10,5 +10,7 @@ register(
         "delegation.revoked": _("Access revoked"),
         "role.added": _("Role read from the register"),
         "role.removed": _("Role no longer in the register"),
+        "company.vat_exemption_recorded": _("Exemption from the VAT register recorded"),
+        "company.vat_exemption_lifted": _("Exemption from the VAT register lifted"),
     }
 )

@@ -227,3 +227,18 @@ def persons_for_test_login() -> list[dict]:
 
 def sub_units(company: Company) -> QuerySet[Company]:
     return Company.objects.filter(parent=company).order_by("name", "orgnr")
+
+
+def companies_matching(query: str, *, limit: int = 50) -> list[Company]:
+    """Companies whose organisation number is `query` (spaces allowed) or whose name contains
+    it, main units first."""
+    query = query.strip()
+    digits = query.replace(" ", "")
+    qs = Company.objects.select_related("parent")
+    if digits.isascii() and digits.isdigit():
+        qs = qs.filter(orgnr=digits)
+    elif len(query) >= 2:
+        qs = qs.filter(name__icontains=query)
+    else:
+        return []
+    return list(qs.order_by("parent_id", "name")[:limit])
