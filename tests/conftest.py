@@ -41,3 +41,16 @@ def _seeded_reference_rows(request):
         if not apps.get_model(app_label, model_name).objects.exists():
             importlib.import_module(module_name).seed(apps, None)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Photos and photo ID images go to a fresh directory per test, never into var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return tmp_path / "private"
