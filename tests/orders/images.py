@@ -8,7 +8,9 @@ import io
 from PIL import Image
 
 
-def jpeg(width: int = 700, height: int = 900, *, exif_orientation: int | None = None, gps=False) -> bytes:
+def jpeg(
+    width: int = 700, height: int = 900, *, exif_orientation: int | None = None, gps=False
+) -> bytes:
     image = Image.new("RGB", (width, height), (200, 180, 160))
     # A darker stripe on the left, to see which way the stored image is turned.
     for x in range(width // 10):

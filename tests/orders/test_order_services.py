@@ -176,7 +176,9 @@ def test_a_sub_unit_orders_for_its_main_unit(world):
     assert order.company == world.company
 
 
-def test_the_upload_link_is_emailed_in_the_recipients_language(world, django_capture_on_commit_callbacks):
+def test_the_upload_link_is_emailed_in_the_recipients_language(
+    world, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         order_place(
             company=world.company,

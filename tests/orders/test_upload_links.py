@@ -58,9 +58,10 @@ def test_an_unknown_or_tampered_link_is_not_found(ordered):
 
 def test_an_expired_link_is_gone(ordered):
     _line, token = ordered
-    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=15)), pytest.raises(
-        LinkGone
-    ) as gone:
+    with (
+        time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=15)),
+        pytest.raises(LinkGone) as gone,
+    ):
         upload_link_for(token)
     assert gone.value.reason == "expired"
 
@@ -86,7 +87,7 @@ def test_five_wrong_birth_dates_lock_the_link(ordered):
 
 
 def test_the_right_birth_date_opens_the_link(ordered):
-    line, token = ordered
+    _line, token = ordered
     link = upload_link_for(token)
     assert upload_link_check_birth_date(link=link, birth_date=dt.date(1991, 3, 4))
 
@@ -130,9 +131,7 @@ def test_a_failure_after_the_files_are_written_removes_them(ordered, _private_st
 
     monkeypatch.setattr(cards, "card_transition", broken)
     with pytest.raises(RuntimeError):
-        documents_submit(
-            line=line, upload=upload(), actor=Actor.system("t"), uploaded_by="orderer"
-        )
+        documents_submit(line=line, upload=upload(), actor=Actor.system("t"), uploaded_by="orderer")
     assert not any(_private_storage.rglob("*.jpg"))
     assert not Photo.objects.exists()
     assert UploadLink.objects.filter(used_at__isnull=True).count() == 1

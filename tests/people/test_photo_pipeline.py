@@ -69,7 +69,7 @@ def test_a_too_small_photo_is_refused_with_the_minimum_in_the_message():
     with translation.override("en"), pytest.raises(ImageRefused) as refused:
         process_photo(jpeg(200, 250))
     assert refused.value.code == "too_small"
-    assert "300 × 386" in refused.value.messages[0]
+    assert "300 x 386" in refused.value.messages[0]
 
 
 def test_a_decompression_bomb_is_refused_without_decoding_it():

@@ -49,7 +49,7 @@ class Totals:
 
 
 def totals(*, count: int, unit_ex_vat: Decimal, vat_rate: Decimal) -> Totals:
-    """Price × count, VAT on the sum, rounded to øre."""
+    """Price x count, VAT on the sum, rounded to øre."""
     cent = Decimal("0.01")
     ex_vat = (unit_ex_vat * count).quantize(cent, ROUND_HALF_UP)
     vat = (ex_vat * vat_rate).quantize(cent, ROUND_HALF_UP)
@@ -204,3 +204,10 @@ def holder_problems(company: Company, card_type, holders: list[dict]) -> list[st
                 % {"name": name, "id": mask_national_id(number)}
             )
     return problems
+
+
+def order_by_key(key: str, *, ordered_by) -> Order | None:
+    """The order a person placed with a form's one-time key, if any."""
+    if not key:
+        return None
+    return Order.objects.filter(idempotency_key=key, ordered_by=ordered_by).first()

@@ -548,7 +548,9 @@ def order_cancel(*, order: Order, orderer: Person, line_ids: list[int] | None = 
         order.save(update_fields=["status", "cancelled_at"])
     record(
         actor=actor,
-        action="order.cancelled" if order.status == Order.Status.CANCELLED else "order.lines_cancelled",
+        action="order.cancelled"
+        if order.status == Order.Status.CANCELLED
+        else "order.lines_cancelled",
         target=order,
         company=order.company,
         data={"lines": [ln.pk for ln in cancellable]},

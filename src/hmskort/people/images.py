@@ -4,7 +4,7 @@ JPEG and PNG up to 10 MB. Each upload is opened with Pillow (only the header fir
 against the pixel limit before any pixel is decoded (decompression bombs), decoded in full
 (corrupt and truncated files fail here), turned upright by its EXIF orientation, and rebuilt as a
 fresh image: no EXIF (GPS included), no ICC profile, no comments survive. A card photo is
-centre-cropped to the card's photo ratio (35 × 45 mm) and scaled; a photo ID image is only scaled
+centre-cropped to the card's photo ratio (35 x 45 mm) and scaled; a photo ID image is only scaled
 down. Both are re-encoded as JPEG.
 
 Every refusal is an `ImageRefused` with a code and a message in the user's language.
@@ -24,7 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
 ACCEPTED_FORMATS = ("JPEG", "PNG")
-# The card photo: 35 × 45 mm, stored at 300 dpi.
+# The card photo: 35 x 45 mm, stored at 300 dpi.
 PHOTO_SIZE = (413, 531)
 PHOTO_MIN = (300, 386)
 # Photo ID images: readable, not larger than needed.
@@ -68,7 +68,9 @@ def _read(upload: IO[bytes] | bytes) -> bytes:
 
 
 def _too_large() -> ImageRefused:
-    return ImageRefused(_("The file is larger than 10 MB. Upload a smaller image."), code="too_large")
+    return ImageRefused(
+        _("The file is larger than 10 MB. Upload a smaller image."), code="too_large"
+    )
 
 
 def _bomb() -> ImageRefused:
@@ -86,9 +88,7 @@ def decode(upload: IO[bytes] | bytes, *, draft_to: tuple[int, int] | None = None
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
-                raise ImageRefused(
-                    _("Only JPEG and PNG images are accepted."), code="wrong_type"
-                )
+                raise ImageRefused(_("Only JPEG and PNG images are accepted."), code="wrong_type")
             width, height = image.size
             if width * height > _max_pixels():
                 raise _bomb()
@@ -151,8 +151,8 @@ def process_photo(upload: IO[bytes] | bytes) -> ProcessedImage:
     if crop_w_orig < PHOTO_MIN[0] or crop_h_orig < PHOTO_MIN[1]:
         raise ImageRefused(
             _(
-                "The photo is too small: it must be at least %(width)s × %(height)s pixels "
-                "(width × height) after cropping to the card's photo shape."
+                "The photo is too small: it must be at least %(width)s x %(height)s pixels "
+                "(width x height) after cropping to the card's photo shape."
             )
             % {"width": PHOTO_MIN[0], "height": PHOTO_MIN[1]},
             code="too_small",

@@ -104,7 +104,9 @@ class NewPersonForm(forms.Form):
 
     def has_changed(self) -> bool:
         # The language select alone does not make a row.
-        return any(self[name].data for name in ("national_id", "given_name", "family_name", "email"))
+        return any(
+            self[name].data for name in ("national_id", "given_name", "family_name", "email")
+        )
 
 
 NewPersonFormSet = forms.formset_factory(NewPersonForm, extra=3, max_num=50)
@@ -139,7 +141,9 @@ class DocumentsForm(forms.Form):
     photo = forms.FileField(
         label=_("Photo (JPEG or PNG, at most 10 MB)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}
+        ),
     )
     document_kind = forms.ChoiceField(
         label=_("Type of photo ID"),
@@ -150,12 +154,16 @@ class DocumentsForm(forms.Form):
     document_front = forms.FileField(
         label=_("Photo ID: the page or side with the photo"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}
+        ),
     )
     document_back = forms.FileField(
         label=_("Photo ID: the back (optional, for cards)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}
+        ),
     )
 
     def __init__(self, *args, **kwargs):

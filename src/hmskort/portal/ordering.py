@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,6 +52,7 @@ from .forms import (
     ReportForm,
 )
 from .ratelimit import hit_upload
+from .views import _history_rows
 
 PAGE_SIZE = 25
 DRAFT_KEY = "order_draft"
@@ -106,7 +108,9 @@ def addresses(request: HttpRequest, company: Company, access) -> HttpResponse:
             _apply_errors(form, error)
         else:
             messages.success(request, _("The delivery address is added."))
-            return redirect(request.GET.get("next") or reverse("portal:addresses", args=[company.orgnr]))
+            return redirect(
+                _safe_next(request) or reverse("portal:addresses", args=[company.orgnr])
+            )
     return render(
         request,
         "portal/addresses.html",
@@ -114,9 +118,19 @@ def addresses(request: HttpRequest, company: Company, access) -> HttpResponse:
             "company": company,
             "form": form,
             "addresses": delivery_addresses(company),
-            "next": request.GET.get("next", ""),
+            "next": _safe_next(request),
         },
+        status=400 if form.errors else 200,
     )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    value = request.GET.get("next", "")
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return ""
 
 
 def _address_of(company: Company, pk: int):
@@ -141,7 +155,10 @@ def address_edit(request: HttpRequest, company: Company, access, pk: int) -> Htt
             messages.success(request, _("The delivery address is changed."))
             return redirect("portal:addresses", orgnr=company.orgnr)
     return render(
-        request, "portal/address_edit.html", {"company": company, "form": form, "address": address}
+        request,
+        "portal/address_edit.html",
+        {"company": company, "form": form, "address": address},
+        status=400 if form.errors else 200,
     )
 
 
@@ -195,9 +212,7 @@ def order_new(request: HttpRequest, company: Company, access) -> HttpResponse:
     rows = NewPersonFormSet(data, prefix="new")
     card_type = orders.card_type_for(main)
     if request.method == "POST" and form.is_valid() & rows.is_valid():
-        holders = [
-            {"person_id": pk} for pk in form.cleaned_data["employees"]
-        ] + [
+        holders = [{"person_id": pk} for pk in form.cleaned_data["employees"]] + [
             {
                 "national_id": row.cleaned_data["national_id"],
                 "given_name": row.cleaned_data["given_name"],
@@ -222,18 +237,29 @@ def order_new(request: HttpRequest, company: Company, access) -> HttpResponse:
                 "address": form.cleaned_data["delivery_address"],
             }
             return redirect("portal:order_review", orgnr=company.orgnr)
+    linked_errors = [
+        {
+            "id": row[name].id_for_label,
+            "text": _("Person %(n)s") % {"n": i + 1} + f" - {row.fields[name].label}: {error}",
+        }
+        for i, row in enumerate(rows.forms)
+        for name, errors in row.errors.items()
+        for error in errors
+    ]
     return render(
         request,
         "portal/order_new.html",
         {
             "company": company,
             "form": form,
+            "linked_errors": linked_errors,
             "rows": rows,
             "card_type": card_type,
             "addresses": addresses_list,
             "again": request.GET.get("again") or request.POST.get("again") or "",
             "has_people": bool(people),
         },
+        status=400 if form.errors or linked_errors else 200,
     )
 
 
@@ -241,6 +267,11 @@ def order_new(request: HttpRequest, company: Company, access) -> HttpResponse:
 @company_view
 def order_review(request: HttpRequest, company: Company, access) -> HttpResponse:
     """Step two: the summary with the price in force and VAT; submitting places the order once."""
+    if request.method == "POST":
+        # A second click or a retry after a timeout: the order with this key is already there.
+        placed = order_reads.order_by_key(request.POST.get("key", ""), ordered_by=request.person)
+        if placed is not None and placed.company_id == company.main_unit.pk:
+            return redirect("portal:order", orgnr=company.orgnr, pk=placed.pk)
     draft = request.session.get(DRAFT_KEY)
     if not draft or draft.get("orgnr") != company.orgnr:
         messages.info(request, _("Start the order by choosing people."))
@@ -271,7 +302,9 @@ def order_review(request: HttpRequest, company: Company, access) -> HttpResponse
             return redirect("portal:order", orgnr=company.orgnr, pk=result.order.pk)
     rows = order_reads.describe_holders(draft["holders"])
     totals = (
-        order_reads.totals(count=len(rows), unit_ex_vat=price.amount_ex_vat, vat_rate=price.vat_rate)
+        order_reads.totals(
+            count=len(rows), unit_ex_vat=price.amount_ex_vat, vat_rate=price.vat_rate
+        )
         if price
         else None
     )
@@ -396,7 +429,9 @@ def _line_of(order, line_pk: int):
 
 @require_POST
 @company_view
-def order_line_link(request: HttpRequest, company: Company, access, pk: int, line: int) -> HttpResponse:
+def order_line_link(
+    request: HttpRequest, company: Company, access, pk: int, line: int
+) -> HttpResponse:
     order = _order_of(company, pk)
     order_line = _line_of(order, line)
     form = LinkForm(request.POST)
@@ -498,7 +533,7 @@ def card_detail(request: HttpRequest, company: Company, access, number: str) -> 
         }
         for change in card_status_history(card)[:50]
     ]
-    events = object_history(card)[:50]
+    events = _history_rows(list(object_history(card)[:50]))
     addresses_list = list(delivery_addresses(company))
     form = ReportForm(initial={"key": uuid.uuid4().hex}, addresses=addresses_list)
     return render(
@@ -580,7 +615,9 @@ def card_employment_ended(
 
 GONE_MESSAGES = {
     "expired": _("This link has expired. Ask your employer to send you a new one."),
-    "revoked": _("This link has been replaced or withdrawn. Use the newest link from your employer."),
+    "revoked": _(
+        "This link has been replaced or withdrawn. Use the newest link from your employer."
+    ),
     "used": _("The photo and photo ID have already been received through this link. Thank you."),
     "locked": _(
         "This link is locked after too many wrong dates of birth. Ask your employer for a new link."
@@ -681,7 +718,9 @@ def my_cards(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and _documents_form_submit(
             request, form, selected, uploaded_by="holder"
         ):
-            messages.success(request, _("Thank you. The card issuer checks your photo and photo ID next."))
+            messages.success(
+                request, _("Thank you. The card issuer checks your photo and photo ID next.")
+            )
             return redirect("portal:my_cards")
     cards = [
         {
