@@ -28,7 +28,13 @@ var/.compiled: $(VENV)/.installed $(shell find src/hmskort -name '*.po' 2>/dev/n
 	cd src/hmskort && ../../$(BIN)/hmskort compilemessages --ignore 'node_modules' -v 0
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed var/.compiled
+# Development settings for every command run from this checkout (`.venv/bin/hmskort …`): written
+# once, never overwritten, ignored by git. Real environment variables take precedence over it.
+.env:
+	@umask 077 && $(PYTHON) -c 'import secrets; print("# Written by `make install` for development on this checkout; not for production.\n# Real environment variables take precedence over these lines.\nDEBUG=1\nSECRET_KEY=" + secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+	@echo "wrote .env (development settings for this checkout)"
+
+install: .env $(VENV)/.installed node_modules/.installed var/.compiled
 
 run: install
 	$(BIN)/hmskort migrate --noinput -v 0

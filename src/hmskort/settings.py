@@ -10,9 +10,20 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("HMSKORT_HOME", PACKAGE_DIR.parent.parent)).resolve()
+TESTING = "pytest" in sys.modules
+
+# The checkout's `.env` (written by the first `make run` / `make install`: development mode and a
+# generated SECRET_KEY) fills in what the real environment does not set; the environment always
+# wins. HMSKORT_ENV_FILE names another file, or none when empty. The test suite reads no .env: its
+# settings come from the environment alone, so a developer's file cannot change what is tested.
+ENV_FILE = os.environ.get("HMSKORT_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and not TESTING:
+    load_dotenv(ENV_FILE, override=False)
+
 VAR_DIR = Path(os.environ.get("HMSKORT_VAR_DIR", BASE_DIR / "var")).resolve()
 
 
@@ -30,7 +41,6 @@ def env_list(name: str, default: str = "") -> list[str]:
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)
 
-TESTING = "pytest" in sys.modules
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -39,7 +49,8 @@ if not SECRET_KEY:
         SECRET_KEY = "insecure-development-key-never-used-in-production"  # noqa: S105
     else:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. Set DEBUG=1 for local development."
+            "SECRET_KEY must be set when DEBUG is off (run `make install` to write a development"
+            " .env, or set DEBUG=1 for local development)."
         )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if (DEBUG or TESTING) else "")
@@ -213,13 +224,14 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"] + [
     (prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()
 ]
 MEDIA_ROOT = VAR_DIR / "media"
+# "private": photos, ID documents and card files (personal data). Never served by a public URL:
+# no route serves its directory, and staff see its files only through short-lived signed links.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("HMSKORT_PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Personal data (photos, photo ID images): never under a public URL, served only by views
-    # that check who asks.
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "private"},
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "directory_permissions_mode": 0o700},
     },
     "staticfiles": {
         "BACKEND": (
