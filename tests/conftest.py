@@ -46,6 +46,7 @@ def _seeded_reference_rows(request):
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Photos and photo ID images go to a fresh directory per test, never into var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
