@@ -6,6 +6,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hmskort.cards import demo
+from hmskort.companies.models import Company
+from hmskort.orders import demo as orders_demo
+from hmskort.people.models import Person
 
 
 class Command(BaseCommand):
@@ -19,6 +22,14 @@ class Command(BaseCommand):
         problems = demo.mismatches(data)
         if problems:
             raise CommandError("Demo cards do not come out as promised:\n" + "\n".join(problems))
+        # Orders of Demo Bygg AS, placed by its general manager (the first demo person).
+        leader = data["persons"][0]
+        data.update(
+            orders_demo.load(
+                company=Company.objects.get(orgnr=leader["companies"][0]["orgnr"]),
+                orderer=Person.objects.get(national_id=leader["national_id"]),
+            )
+        )
         path = options["output"] or settings.VAR_DIR / "demo.json"
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, ensure_ascii=False)
@@ -26,5 +37,6 @@ class Command(BaseCommand):
         valid = sum(1 for c in data["cards"] if c["valid"])
         self.stdout.write(
             f"Demo data loaded: {len(data['persons'])} persons who can log in, "
-            f"{len(data['cards'])} cards ({valid} valid). Written to {path}"
+            f"{len(data['cards'])} cards ({valid} valid), {len(data['orders'])} orders. "
+            f"Written to {path}"
         )
