@@ -311,7 +311,9 @@ def _issue_link(
         revoked_at=now
     )
     secret = secret or secrets.token_urlsafe(32)
-    UploadLink.objects.filter(secret_hash=_hash(secret)).update(secret_hash=f"old:{now.timestamp()}")
+    UploadLink.objects.filter(secret_hash=_hash(secret)).update(
+        secret_hash=f"old:{now.timestamp()}"
+    )
     link = UploadLink.objects.create(
         line=line,
         secret_hash=_hash(secret),

@@ -627,7 +627,6 @@ GONE_MESSAGES = {
 
 def _link_page(request, template: str, context: dict[str, Any], status: int = 200):
     response = render(request, template, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
