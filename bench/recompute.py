@@ -65,7 +65,7 @@ def main() -> None:
 
     from hmskort.cards.generate import generate
     from hmskort.cards.models import Card
-    from hmskort.cards.services import recompute_all, recompute_cards
+    from hmskort.cards.recompute import recompute_all, recompute_cards
     from hmskort.companies.models import Company
     from hmskort.registries.models import BrregUnit
 

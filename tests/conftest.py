@@ -55,3 +55,9 @@ def _private_storage(settings, tmp_path):
         },
     }
     return tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
+def _no_register_backoff(settings):
+    """Retried register reads (hmskort.http) do not pause in tests."""
+    settings.HMSKORT_REGISTRY_BACKOFF = 0

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from hmskort.audit.models import AuditEvent
-from hmskort.cards import services
+from hmskort.cards import recompute
 from hmskort.cards.models import Card, CardState
 from tests.factories import CardFactory, employed_person, registered_company
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_staff_report_a_card_lost_from_the_card_list(admin_client):
     company = registered_company()
     card = CardFactory(company=company, holder=employed_person(company))
-    services.recompute_cards(card_ids=[card.pk], cause="test")
+    recompute.recompute_cards(card_ids=[card.pk], cause="test")
     url = reverse("admin:cards_card_changelist")
     assert admin_client.get(url).status_code == 200
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from hmskort.cards.models import Card
 from hmskort.cards.numbers import normalise_card_number
-from hmskort.cards.services import recompute_all
+from hmskort.cards.recompute import recompute_all
 from hmskort.companies.models import Company
 from hmskort.identifiers import is_valid_national_id, is_valid_orgnr
 from hmskort.people.models import Person

@@ -10,7 +10,6 @@ from hmskort.audit.models import AuditEvent
 from hmskort.audit.services import Actor
 from hmskort.cards import selectors, services
 from hmskort.cards.models import Card, CardState, CardType
-from hmskort.cards.numbers import format_card_number
 from tests.factories import SubUnitFactory, employed_person, registered_company
 
 pytestmark = pytest.mark.django_db
@@ -148,10 +147,7 @@ def test_an_expired_card_does_not_stop_a_new_order():
     assert order(company=card.company, person=card.holder).pk != card.pk
 
 
-def test_cards_are_found_by_number_with_spaces_and_by_qr_token():
+def test_a_company_s_cards_are_listed_for_its_main_unit_and_its_sub_units():
     card = order()
-    assert selectors.card_by_number(format_card_number(card.number)) == card
-    assert selectors.card_by_number("1234") is None
-    assert selectors.card_by_qr_token(card.qr_token) == card
-    assert selectors.card_by_qr_token("nope") is None
     assert list(selectors.cards_for_company(card.company)) == [card]
+    assert list(selectors.cards_for_company(SubUnitFactory(parent=card.company))) == [card]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hmskort.audit.models import AuditEvent
 from hmskort.audit.services import Actor
-from hmskort.cards import services, tasks
+from hmskort.cards import recompute, services, tasks
 from hmskort.cards.models import Card, CardStatusChange, CardType
 from hmskort.cards.signals import CardValidityChange, card_validity_changed
 from hmskort.companies.models import Role
@@ -35,7 +35,7 @@ def issued_card(company=None, person=None, **kwargs):
     company = company or registered_company()
     person = person or employed_person(company)
     card = CardFactory(company=company, holder=person, valid=False, reasons=["card_not_issued"])
-    services.recompute_cards(card_ids=[card.pk], cause="test")
+    recompute.recompute_cards(card_ids=[card.pk], cause="test")
     card.refresh_from_db()
     return card
 
@@ -62,12 +62,12 @@ def test_card_turns_invalid_when_the_company_goes_bankrupt_and_valid_again_when_
     card = issued_card()
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(bankrupt=True)
 
-    assert services.recompute_cards(orgnrs=[card.company.orgnr], cause="brreg") == 1
+    assert recompute.recompute_cards(orgnrs=[card.company.orgnr], cause="brreg") == 1
     card.refresh_from_db()
     assert (card.valid, card.reasons) == (False, ["company_bankrupt"])
 
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(bankrupt=False)
-    services.recompute_cards(orgnrs=[card.company.orgnr], cause="brreg")
+    recompute.recompute_cards(orgnrs=[card.company.orgnr], cause="brreg")
     card.refresh_from_db()
     assert (card.valid, card.reasons) == (True, [])
     history = list(CardStatusChange.objects.filter(card=card).order_by("at", "pk"))
@@ -82,7 +82,7 @@ def test_a_change_on_a_sub_unit_recomputes_the_main_units_cards():
     sub_unit = SubUnitFactory(parent=card.company)
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(registered_in_vat=False)
 
-    assert services.recompute_cards(orgnrs=[sub_unit.orgnr], cause="brreg") == 1
+    assert recompute.recompute_cards(orgnrs=[sub_unit.orgnr], cause="brreg") == 1
     card.refresh_from_db()
     assert card.reasons == ["not_in_vat_register"]
 
@@ -92,7 +92,7 @@ def test_a_vat_exemption_recorded_by_the_issuer_keeps_the_card_valid():
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(registered_in_vat=False)
     card.company.vat_exempt = True
     card.company.save()
-    services.recompute_cards(company_ids=[card.company.pk], cause="exemption")
+    recompute.recompute_cards(company_ids=[card.company.pk], cause="exemption")
     card.refresh_from_db()
     assert card.valid is True
 
@@ -113,7 +113,7 @@ def test_card_turns_invalid_when_the_employment_ends_and_reports_a_missing_one()
     EmploymentFactory(
         person=person, employer=company, ends_on=timezone.localdate() - dt.timedelta(days=1)
     )
-    services.recompute_cards(person_ids=[person.pk], cause="aareg")
+    recompute.recompute_cards(person_ids=[person.pk], cause="aareg")
     card.refresh_from_db()
     assert card.reasons == ["employment_ended"]
 
@@ -149,7 +149,7 @@ def test_a_staffing_agency_needs_approval():
     assert card.reasons == ["staffing_not_approved"]
 
     StaffingApprovalFactory(orgnr=company.orgnr)
-    services.recompute_cards(orgnrs=[company.orgnr], cause="bemanning")
+    recompute.recompute_cards(orgnrs=[company.orgnr], cause="bemanning")
     card.refresh_from_db()
     assert card.valid is True
 
@@ -160,14 +160,14 @@ def test_a_cleaning_card_needs_an_approved_cleaning_company():
     CleaningApprovalFactory(orgnr=company.orgnr, status=CleaningApproval.Status.APPLICATION_PENDING)
     person = employed_person(company)
     card = CardFactory(company=company, holder=person, card_type=cleaning)
-    services.recompute_cards(card_ids=[card.pk], cause="test")
+    recompute.recompute_cards(card_ids=[card.pk], cause="test")
     card.refresh_from_db()
     assert card.reasons == ["cleaning_not_approved"]
 
     CleaningApproval.objects.filter(orgnr=company.orgnr).update(
         status=CleaningApproval.Status.APPROVED_WITHOUT_EMPLOYEES
     )
-    services.recompute_cards(orgnrs=[company.orgnr], cause="renhold")
+    recompute.recompute_cards(orgnrs=[company.orgnr], cause="renhold")
     card.refresh_from_db()
     assert card.valid is True
 
@@ -178,13 +178,13 @@ def test_a_cleaning_worker_from_outside_the_eea_needs_a_residence_permit():
     CleaningApprovalFactory(orgnr=company.orgnr)
     person = employed_person(company, needs_residence_permit=True)
     card = CardFactory(company=company, holder=person, card_type=cleaning)
-    services.recompute_cards(card_ids=[card.pk], cause="test")
+    recompute.recompute_cards(card_ids=[card.pk], cause="test")
     card.refresh_from_db()
     assert card.reasons == ["residence_permit_missing"]
 
     person.residence_permit_until = timezone.localdate() + dt.timedelta(days=100)
     person.save()
-    services.recompute_cards(person_ids=[person.pk], cause="permit")
+    recompute.recompute_cards(person_ids=[person.pk], cause="permit")
     card.refresh_from_db()
     assert card.valid is True
 
@@ -203,12 +203,12 @@ def test_recompute_records_history_and_audit_only_for_cards_that_changed():
     history = CardStatusChange.objects.count()
     audits = AuditEvent.objects.filter(action="card.validity_changed").count()
 
-    assert services.recompute_cards(card_ids=[card.pk, other.pk], cause="noop") == 0
+    assert recompute.recompute_cards(card_ids=[card.pk, other.pk], cause="noop") == 0
     assert CardStatusChange.objects.count() == history
     assert AuditEvent.objects.filter(action="card.validity_changed").count() == audits
 
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(removed=True)
-    assert services.recompute_cards(card_ids=[card.pk, other.pk], cause="brreg") == 1
+    assert recompute.recompute_cards(card_ids=[card.pk, other.pk], cause="brreg") == 1
     event = AuditEvent.objects.filter(action="card.validity_changed").latest("id")
     assert event.object_id == str(card.pk)
     assert event.company_id == card.company_id
@@ -221,12 +221,12 @@ def test_listeners_hear_of_changes_after_commit_and_only_of_changes(
 ):
     card = issued_card()
     with django_capture_on_commit_callbacks(execute=True):
-        services.recompute_cards(card_ids=[card.pk], cause="noop")
+        recompute.recompute_cards(card_ids=[card.pk], cause="noop")
     assert received == []
 
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(deleted_on=timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.recompute_cards(orgnrs=[card.company.orgnr], cause="brreg")
+        recompute.recompute_cards(orgnrs=[card.company.orgnr], cause="brreg")
         assert received == []  # nothing before commit
     assert len(callbacks) == 1
     assert len(received) == 1
@@ -246,12 +246,12 @@ def test_full_recompute_covers_every_card_and_reports_progress():
         registered_in_vat=False
     )
     seen = []
-    changed = services.recompute_all(
+    changed = recompute.recompute_all(
         cause="full", progress=lambda done, total, ch: seen.append((done, total, ch)), chunk_size=2
     )
     assert changed == 2
     assert seen[-1] == (5, 5, 2)
-    assert services.recompute_all(cause="full") == 0
+    assert recompute.recompute_all(cause="full") == 0
     assert sorted(Card.objects.filter(valid=False).values_list("pk", flat=True)) == sorted(
         c.pk for c in cards[:2]
     )
@@ -260,7 +260,9 @@ def test_full_recompute_covers_every_card_and_reports_progress():
 def test_the_register_task_recomputes_the_cards_of_the_units_it_names():
     card = issued_card()
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
-    tasks.recompute_orgnrs([card.company.orgnr], "brreg")
+    tasks.recompute_facts(
+        card_ids=[], company_ids=[], orgnrs=[card.company.orgnr], person_ids=[], cause="brreg"
+    )
     card.refresh_from_db()
     assert card.reasons == ["company_forcibly_dissolved"]
 
@@ -290,7 +292,7 @@ def test_the_daily_job_invalidates_cards_whose_employment_ended_yesterday():
 def test_a_register_that_has_not_read_a_unit_yet_does_not_flip_cards_of_other_units():
     card = issued_card()
     BrregUnitFactory()  # some unrelated unit
-    assert services.recompute_all(cause="full") == 0
+    assert recompute.recompute_all(cause="full") == 0
     card.refresh_from_db()
     assert card.valid
 
@@ -314,7 +316,7 @@ def test_an_exemption_recorded_on_the_company_revalidates_its_cards_after_commit
 ):
     card = issued_card()
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(registered_in_vat=False)
-    services.recompute_cards(card_ids=[card.pk], cause="brreg")
+    recompute.recompute_cards(card_ids=[card.pk], cause="brreg")
     company = card.company
     company.vat_exempt = True
     with django_capture_on_commit_callbacks(execute=True):
@@ -347,16 +349,16 @@ def test_a_recompute_that_read_old_facts_does_not_overwrite_a_newer_lifecycle_ch
     card = issued_card()
     today = timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute(services._facts_sql("c.id = ANY(%s)"), [today, today, [card.pk]])
+        cursor.execute(recompute._facts_sql("c.id = ANY(%s)"), [today, today, [card.pk]])
         rows = cursor.fetchall()
     BrregUnit.objects.filter(orgnr=card.company.orgnr).update(bankrupt=True)
-    stale = services._evaluate_rows(rows, today)  # computed before the bankruptcy: no change
+    stale = recompute._evaluate_rows(rows, today)  # computed before the bankruptcy: no change
     assert stale == []
     # A recompute that read the card before it was reported stolen computes "valid"...
     rows = [(*rows[0][:4], False, '["company_bankrupt"]', *rows[0][6:])]
-    stale = services._evaluate_rows(rows, today)
+    stale = recompute._evaluate_rows(rows, today)
     services.card_report_stolen(card=card, actor=STAFF)
     # ...and must not overwrite what the lifecycle change wrote meanwhile.
-    assert services._write_changes(stale, cause="stale", now=timezone.now()) == []
+    assert recompute._write_changes(stale, cause="stale", now=timezone.now()) == []
     card.refresh_from_db()
     assert card.reasons == ["card_stolen"]

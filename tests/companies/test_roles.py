@@ -166,6 +166,20 @@ def test_at_login_the_brreg_source_rereads_the_persons_companies_and_drops_lost_
     assert companies_for(OLA) == []
 
 
+def test_the_authorised_roles_api_is_asked_again_when_it_is_briefly_unavailable(httpserver):
+    orgnr = orgnr_for(78)
+    path = f"/autorisert-api/enheter/{orgnr}/roller"
+    httpserver.expect_ordered_request(path).respond_with_data("busy", status=503)
+    httpserver.expect_ordered_request(
+        path, headers={"Authorization": "Bearer t0ken"}
+    ).respond_with_json(ROLES_BODY)
+    source = BrregAuthorisedRoleSource(httpserver.url_for("/autorisert-api"), "t0ken")
+
+    facts = source.roles_for_company(orgnr)
+
+    assert [(f.national_id, f.code) for f in facts] == [(KARI, "DAGL")]
+
+
 def test_a_register_that_cannot_be_reached_raises_and_keeps_nothing_half_done(httpserver):
     httpserver.expect_request("/autorisert-api/enheter/974760673/roller").respond_with_data(
         "nope", status=500

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hmskort.audit.models import AuditEvent
 from hmskort.audit.services import Actor
-from hmskort.cards.services import recompute_cards
+from hmskort.cards.recompute import recompute_cards
 from hmskort.people import services
 from hmskort.people.models import Employment, Person
 from tests.factories import CardFactory, national_id_for, registered_company
@@ -55,7 +55,9 @@ def test_recording_the_same_person_twice_gives_one_person_with_the_birth_date_fr
     assert number not in str(list(AuditEvent.objects.values_list("data", flat=True)))
 
 
-def test_an_employment_ending_makes_the_card_invalid_at_once():
+def test_an_employment_ending_makes_the_card_invalid_when_the_change_commits(
+    django_capture_on_commit_callbacks,
+):
     company = registered_company()
     person = Person.objects.create(
         national_id=national_id_for(dt.date(1975, 6, 7)), given_name="Ola", family_name="N"
@@ -68,13 +70,14 @@ def test_an_employment_ending_makes_the_card_invalid_at_once():
     card.refresh_from_db()
     assert card.valid
 
-    services.employment_record(
-        person=person,
-        employer=company,
-        starts_on=employment.starts_on,
-        ends_on=timezone.localdate() - dt.timedelta(days=1),
-        actor=SYSTEM,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.employment_record(
+            person=person,
+            employer=company,
+            starts_on=employment.starts_on,
+            ends_on=timezone.localdate() - dt.timedelta(days=1),
+            actor=SYSTEM,
+        )
     card.refresh_from_db()
     assert card.reasons == ["employment_ended"]
     assert Employment.objects.count() == 1
@@ -96,13 +99,16 @@ def test_an_employment_that_ends_before_it_starts_is_refused():
     assert "ends_on" in excinfo.value.message_dict
 
 
-def test_a_number_folkeregisteret_no_longer_accepts_makes_the_card_invalid():
+def test_a_number_folkeregisteret_no_longer_accepts_makes_the_card_invalid(
+    django_capture_on_commit_callbacks,
+):
     company = registered_company()
     card = CardFactory(company=company)
-    services.employment_record(
-        person=card.holder, employer=company, starts_on=dt.date(2020, 1, 1), actor=SYSTEM
-    )
-    services.person_set_national_id_valid(person=card.holder, valid=False, actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.employment_record(
+            person=card.holder, employer=company, starts_on=dt.date(2020, 1, 1), actor=SYSTEM
+        )
+        services.person_set_national_id_valid(person=card.holder, valid=False, actor=SYSTEM)
     card.refresh_from_db()
     assert card.reasons == ["national_id_invalid"]
 

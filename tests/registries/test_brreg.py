@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from werkzeug import Response
 
-from hmskort.registries import brreg, services
+from hmskort.registries import brreg, services, sources
 from hmskort.registries.models import BrregUnit, FeedCursor, RegistryRun, StagedBrregUnit
 from tests.factories import CompanyFactory, orgnr_for
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def stored_unit(orgnr, **fields):
     row = brreg.unit_row(unit(orgnr), sub_unit=False, read_at=timezone.now(), read_from="seed")
     row.update(fields)
-    row["fact_hash"] = brreg.fact_digest(brreg._copy_body(row))
+    row["fact_hash"] = brreg.fact_digest(brreg.copy_body(row))
     return BrregUnit.objects.create(**row)
 
 
@@ -188,7 +188,7 @@ def test_roles_are_read_without_resigned_or_dead_holders(brreg_api):
             ]
         }
     )
-    from hmskort.registries.http import make_client
+    from hmskort.http import make_client
 
     with make_client() as client:
         roles = brreg.fetch_roles(client, orgnr)
@@ -265,7 +265,7 @@ def test_a_mass_exit_from_the_vat_register_is_held_until_staff_approve(tmp_path)
     assert BrregUnit.objects.filter(registered_in_vat=True).count() == 30  # last known facts stay
     assert StagedBrregUnit.objects.filter(run=run).count() == 25  # only what would change
 
-    services.approve_run(run_id=run.pk, staff_username="saksbehandler")
+    sources.approve_run(run_id=run.pk, staff_username="saksbehandler")
 
     run.refresh_from_db()
     assert run.status == RegistryRun.Status.APPROVED
@@ -282,13 +282,13 @@ def test_a_rejected_mass_change_leaves_the_last_known_facts(tmp_path):
     run = brreg.import_bulk(path)
     assert run.status == RegistryRun.Status.HELD
 
-    services.reject_run(run_id=run.pk, staff_username="saksbehandler")
+    sources.reject_run(run_id=run.pk, staff_username="saksbehandler")
 
     assert RegistryRun.objects.get(pk=run.pk).status == RegistryRun.Status.REJECTED
     assert not BrregUnit.objects.filter(bankrupt=True).exists()
     assert not StagedBrregUnit.objects.exists()
     with pytest.raises(services.RunRefused):
-        services.approve_run(run_id=run.pk, staff_username="saksbehandler")
+        sources.approve_run(run_id=run.pk, staff_username="saksbehandler")
 
 
 def test_import_command_reports_the_run(tmp_path, capsys):
@@ -315,10 +315,10 @@ def test_the_fast_bulk_mapping_gives_exactly_what_the_general_one_gives(data):
     sub = "overordnetEnhet" in data
     general = brreg.unit_row(data, sub_unit=sub, read_at=read_at, read_from="file:enheter.json.gz")
     orgnr, digest, line = brreg.unit_copy_line(data, sub_unit=sub, tail=tail)
-    assert line == brreg._copy_line(general, tail)
+    assert line == brreg.copy_line(general, tail)
     assert (orgnr, digest) == (
         data["organisasjonsnummer"],
-        brreg.fact_digest(brreg._copy_body(general)),
+        brreg.fact_digest(brreg.copy_body(general)),
     )
 
 
@@ -326,7 +326,7 @@ def test_the_fast_bulk_mapping_gives_exactly_what_the_general_one_gives(data):
     "data", [{"navn": "no number"}, ["not", "an", "object"], {"organisasjonsnummer": "12345"}]
 )
 def test_the_fast_bulk_mapping_refuses_what_the_general_one_refuses(data):
-    from hmskort.registries.http import MalformedData
+    from hmskort.http import MalformedData
 
     with pytest.raises(MalformedData):
         brreg.unit_copy_line(data, sub_unit=False, tail="x")

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from hmskort.cards.models import Card, CardStatusChange, CardType
-from hmskort.cards.services import recompute_cards
-from hmskort.registries import aareg, bemanning, brreg, renhold, services
+from hmskort.cards.recompute import recompute_cards
+from hmskort.registries import aareg, bemanning, brreg, renhold, sources
 from hmskort.registries.models import CleaningApproval, FeedCursor, RegistryRun
 from tests.factories import (
     CardFactory,
@@ -133,7 +133,7 @@ def test_a_held_mass_change_moves_no_card_until_staff_approve_it(
     assert all(state(c) == (True, []) for c in cards)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.approve_run(run_id=run.pk, staff_username="saksbehandler")
+        sources.approve_run(run_id=run.pk, staff_username="saksbehandler")
     assert all(state(c) == (False, ["not_in_vat_register"]) for c in cards)
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from hmskort.registries import brreg, services, tasks
+from hmskort.registries import brreg, sources, tasks
 from hmskort.registries.models import BrregUnit, FeedCursor, RegistryRun
 from hmskort.registries.selectors import source_states
 from tests.factories import BrregUnitFactory, CompanyFactory, orgnr_for
@@ -68,7 +68,7 @@ def test_a_company_seen_for_the_first_time_is_looked_up_after_commit(
         unit(company.orgnr, company.name)
     )
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_lookup(orgnrs=[company.orgnr])
+        sources.request_lookup(orgnrs=[company.orgnr])
     assert BrregUnit.objects.get(orgnr=company.orgnr).registered_in_vat is True
 
 
@@ -85,6 +85,24 @@ def test_sync_downloads_the_bulk_files_and_imports_them(brreg_api, settings, tmp
     call_command("registries", "sync", "--source", "brreg-bulk")
     assert BrregUnit.objects.get(orgnr=main).is_sub_unit is False
     assert BrregUnit.objects.get(orgnr=branch).parent_orgnr == main
+
+
+def test_a_bulk_download_that_fails_once_is_retried_and_imported(brreg_api, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    main = orgnr_for(612)
+    brreg_api.expect_ordered_request(f"{API}/enheter/lastned").respond_with_data("busy", status=503)
+    brreg_api.expect_ordered_request(f"{API}/enheter/lastned").respond_with_data(
+        gzip.compress(json.dumps([unit(main)]).encode()), content_type="application/octet-stream"
+    )
+    brreg_api.expect_ordered_request(f"{API}/underenheter/lastned").respond_with_data(
+        gzip.compress(b"[]"), content_type="application/octet-stream"
+    )
+
+    runs = brreg.sync_bulk()
+
+    assert [r.status for r in runs] == [RegistryRun.Status.OK] * 2
+    assert BrregUnit.objects.filter(orgnr=main).exists()
+    assert not list(tmp_path.glob("registries/*.part"))
 
 
 def test_a_failed_download_is_a_failed_run(brreg_api, settings, tmp_path):

@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from hmskort.cards.models import CardType
-from hmskort.registries import renhold, services
+from hmskort.registries import renhold, sources
 from hmskort.registries.models import CleaningApproval, RegistryRun
 from tests.factories import CompanyFactory, orgnr_for
 
@@ -82,7 +82,7 @@ def test_an_unknown_status_is_held_for_review_and_not_guessed(tmp_path):
     assert "Midlertidig stengt" in run.message
     assert not CleaningApproval.objects.filter(orgnr=known).exists()
 
-    services.approve_run(run_id=run.pk, staff_username="saksbehandler")
+    sources.approve_run(run_id=run.pk, staff_username="saksbehandler")
     # The known status is applied; the company with the unknown status keeps its last facts.
     assert CleaningApproval.objects.get(orgnr=known).status == Status.APPROVED_WITH_EMPLOYEES
     assert CleaningApproval.objects.get(orgnr=odd).status == Status.APPROVED_WITH_EMPLOYEES
@@ -114,7 +114,7 @@ def test_an_empty_register_is_held_as_a_mass_change(tmp_path):
     run = renhold.sync(path=path)
     assert run.status == RegistryRun.Status.HELD
     assert CleaningApproval.objects.filter(status=Status.APPROVED_WITH_EMPLOYEES).count() == 25
-    services.reject_run(run_id=run.pk, staff_username="saksbehandler")
+    sources.reject_run(run_id=run.pk, staff_username="saksbehandler")
     assert CleaningApproval.objects.filter(status=Status.APPROVED_WITH_EMPLOYEES).count() == 25
 
 

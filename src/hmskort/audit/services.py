@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
+
+from hmskort.bulk import copy_rows
 
 from .models import AuditEvent
 
@@ -55,6 +61,48 @@ def record(
     )
 
 
-def record_many(events: list[AuditEvent]) -> None:
-    """Bulk insert prepared events (recompute at scale)."""
-    AuditEvent.objects.bulk_create(events, batch_size=2000)
+def record_many(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    events: Iterable[tuple[str | int, int | None, str | dict[str, Any]]],
+    at: dt.datetime | None = None,
+) -> int:
+    """Record one action on many objects in one bulk write (COPY on PostgreSQL); return how many.
+
+    `events` yields `(object_id, company_id, data)`; `data` may be given as JSON text already
+    (the recompute encodes each distinct payload once). Same transaction rules as `record`.
+    """
+    at = at or timezone.now()
+    kind, ref, label = actor.kind, actor.ref, actor.label
+
+    def rows():
+        for object_id, company_id, data in events:
+            yield (
+                at,
+                kind,
+                ref,
+                label,
+                action,
+                object_type,
+                str(object_id),
+                company_id,
+                data if isinstance(data, str) else json.dumps(data),
+            )
+
+    return copy_rows(
+        AuditEvent,
+        (
+            "at",
+            "actor_kind",
+            "actor_ref",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "company",
+            "data",
+        ),
+        rows(),
+    )

@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from hmskort.audit.services import Actor
 
-from . import services
+from . import recompute, services
 from .models import Card, CardStatusChange, CardType
 from .rules import reason_title
 
@@ -85,7 +85,7 @@ class CardAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Recompute validity"))
     def recompute(self, request, queryset):
-        changed = services.recompute_cards(
+        changed = recompute.recompute_cards(
             card_ids=list(queryset.values_list("pk", flat=True)),
             cause=f"staff:{request.user.get_username()}"[:64],
         )

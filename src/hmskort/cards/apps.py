@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class CardsConfig(AppConfig):
@@ -7,10 +6,16 @@ class CardsConfig(AppConfig):
     label = "cards"
 
     def ready(self) -> None:
-        from hmskort.companies.models import Company, Role
+        from hmskort.companies.signals import company_facts_changed
+        from hmskort.people.signals import person_facts_changed
+        from hmskort.registries.signals import register_facts_changed
 
         from . import receivers
 
-        post_save.connect(receivers.company_saved, sender=Company, dispatch_uid="cards.company")
-        post_save.connect(receivers.role_changed, sender=Role, dispatch_uid="cards.role_saved")
-        post_delete.connect(receivers.role_changed, sender=Role, dispatch_uid="cards.role_deleted")
+        company_facts_changed.connect(
+            receivers.company_facts_changed, dispatch_uid="cards.company_facts"
+        )
+        person_facts_changed.connect(receivers.person_facts_changed, dispatch_uid="cards.persons")
+        register_facts_changed.connect(
+            receivers.register_facts_changed, dispatch_uid="cards.register_facts"
+        )

@@ -25,6 +25,7 @@ from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingAppro
 from . import services
 from .models import Card, CardState, CardType
 from .numbers import card_number_from, qr_token_from
+from .recompute import recompute_cards
 
 ACTOR = Actor.system("demo")
 
@@ -248,7 +249,7 @@ def load() -> dict[str, Any]:
         _create()
     orgnrs = _orgnrs()
     companies = {c.orgnr: c for c in Company.objects.filter(orgnr__in=orgnrs.values())}
-    services.recompute_cards(company_ids=[c.pk for c in companies.values()], cause="demo")
+    recompute_cards(company_ids=[c.pk for c in companies.values()], cause="demo")
     return _describe(orgnrs, companies)
 
 

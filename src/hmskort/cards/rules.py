@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-# Lifecycle states (kept as plain strings so this module needs no model import).
+# Lifecycle states (kept as plain strings so this module needs no model import; equal to the
+# values of `CardState`). PRE_ISSUE_STATES is defined here only: the lifecycle imports it.
 ISSUED = "issued"
 BLOCKED = "blocked"
 PRE_ISSUE_STATES = frozenset(

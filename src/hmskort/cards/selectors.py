@@ -1,4 +1,8 @@
-"""Reads of cards. Views, the API and other apps read cards through these."""
+"""Reads of cards for the employer's and the issuer's pages.
+
+The card check (page, QR landing, API) has its own one lookup path, `checks.selectors`, by the
+unique indexes on `number` and `qr_token`; nothing here looks a card up by number or token.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from hmskort.companies.models import Company
 
 from .models import Card, CardStatusChange
-from .numbers import InvalidCardNumber, normalise_card_number
 
 _RELATED = ("card_type", "holder", "company")
-
-
-def card_by_number(number: str) -> Card | None:
-    """The card with this number (spaces and dashes allowed), or None if unknown or malformed."""
-    try:
-        digits = normalise_card_number(number)
-    except InvalidCardNumber:
-        return None
-    return Card.objects.select_related(*_RELATED).filter(number=digits).first()
-
-
-def cards_by_numbers(numbers: list[str]) -> dict[str, Card]:
-    """Cards by normalised number, for bulk checks; malformed and unknown numbers are absent."""
-    digits = set()
-    for number in numbers:
-        try:
-            digits.add(normalise_card_number(number))
-        except InvalidCardNumber:
-            continue
-    return {c.number: c for c in Card.objects.select_related(*_RELATED).filter(number__in=digits)}
-
-
-def card_by_qr_token(token: str) -> Card | None:
-    if not token or len(token) > 64:
-        return None
-    return Card.objects.select_related(*_RELATED).filter(qr_token=token).first()
 
 
 def cards_for_company(

@@ -1,4 +1,4 @@
-"""Background jobs for cards (huey). Enqueue from other apps with transaction.on_commit."""
+"""Background jobs for cards (huey). Recompute jobs are queued only through `cards.jobs`."""
 
 from __future__ import annotations
 
@@ -12,21 +12,29 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 from hmskort.people.models import Employment, Person
 
 from .models import Card, CardState
-from .services import recompute_cards
+from .recompute import recompute_cards
 
 # How far back the daily job looks for dates that passed (covers a few missed days).
 LOOKBACK_DAYS = 7
 
 
 @db_task()
-def recompute_orgnrs(orgnrs: list[str], cause: str) -> int:
-    """Recompute the cards of these units (main units or sub-units) after a register changed."""
-    return recompute_cards(orgnrs=orgnrs, cause=cause)
-
-
-@db_task()
-def recompute_card_ids(card_ids: list[int], cause: str) -> int:
-    return recompute_cards(card_ids=card_ids, cause=cause)
+def recompute_facts(
+    *,
+    card_ids: list[int],
+    company_ids: list[int],
+    orgnrs: list[str],
+    person_ids: list[int],
+    cause: str,
+) -> int:
+    """Recompute the cards touched by facts announced in one committed transaction."""
+    return recompute_cards(
+        card_ids=card_ids,
+        company_ids=company_ids,
+        orgnrs=orgnrs,
+        person_ids=person_ids,
+        cause=cause,
+    )
 
 
 def cards_touched_by_time(today: dt.date) -> list[int]:

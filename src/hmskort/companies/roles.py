@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-import httpx
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from hmskort.http import RegisterError, make_client, parse_json, request
 
 from .models import ORDERING_ROLE_CODES, Role
 
@@ -73,26 +74,27 @@ class BrregAuthorisedRoleSource:
     def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.timeout = timeout
+        self.timeout = timeout  # shorter than other registers': a login waits for this read
 
     def roles_for_company(self, orgnr: str) -> list[RoleFact]:
-        """Every ordering role of one company whose holder is a living person with a number."""
+        """Every ordering role of one company whose holder is a living person with a number.
+
+        Read with the registers' shared HTTP client: timeouts, and retries with backoff on
+        timeouts and 429/5xx answers (HMSKORT_REGISTRY_RETRIES, HMSKORT_REGISTRY_BACKOFF).
+        """
+        url = f"{self.base_url}/enheter/{orgnr}/roller"
         try:
-            response = httpx.get(
-                f"{self.base_url}/enheter/{orgnr}/roller",
-                headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
-                timeout=self.timeout,
-            )
-        except httpx.HTTPError as exc:
-            raise RoleSourceError(f"roles for {orgnr}: {exc.__class__.__name__}") from exc
-        if response.status_code == 404:
-            return []
-        if response.status_code != 200:
-            raise RoleSourceError(f"roles for {orgnr}: HTTP {response.status_code}")
-        try:
-            body = response.json()
-        except ValueError as exc:
-            raise RoleSourceError(f"roles for {orgnr}: not JSON") from exc
+            with make_client(
+                headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout
+            ) as client:
+                response = request(client, url, accept_statuses=(404,))
+                if response.status_code == 404:
+                    return []
+                body = parse_json(response, url)
+        except RegisterError as exc:
+            raise RoleSourceError(f"roles for {orgnr}: {exc}") from exc
+        if not isinstance(body, dict):
+            raise RoleSourceError(f"roles for {orgnr}: not a JSON object")
         return parse_brreg_roles(orgnr, body)
 
     def roles_for_person(self, national_id: str) -> list[RoleFact]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from . import services
+from django.db import transaction
+
+from . import services, tasks
 
 
 def on_card_validity_changed(sender, changes=(), **kwargs) -> None:
-    services.enqueue_validity_changes(changes=changes)
+    if services.enqueue_validity_changes(changes=changes):
+        transaction.on_commit(tasks.deliver_webhooks)

@@ -147,7 +147,8 @@ def unsubscribe_cards(*, api_key: ApiKey, card_ids: Iterable[int]) -> int:
 
 
 def enqueue_validity_changes(*, changes: Iterable[Any]) -> int:
-    """One pending delivery per subscribed key and changed card; delivery starts on commit.
+    """One pending delivery per subscribed key and changed card; returns how many were created
+    (the caller starts the delivery job on commit).
 
     A mass recompute changes tens of thousands of cards of which few have subscriptions: one
     set-based query finds those, and only they cost any further work.
@@ -186,9 +187,6 @@ def enqueue_validity_changes(*, changes: Iterable[Any]) -> int:
                 )
             )
         WebhookDelivery.objects.bulk_create(deliveries, batch_size=1000)
-        from .tasks import deliver_webhooks
-
-        transaction.on_commit(deliver_webhooks)
     return len(deliveries)
 
 

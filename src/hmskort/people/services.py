@@ -1,4 +1,8 @@
-"""Changes to persons and employments. Every change that can touch a card recomputes its cards."""
+"""Changes to persons and employments.
+
+Every change to a fact the card rules read is announced with `person_facts_changed` (see
+`people.signals`) in the same transaction; this app does not know what listens.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from hmskort.identifiers import InvalidIdentifier, is_valid_national_id, parse_n
 
 from .images import ImageRefused, ProcessedImage, process_document, process_photo
 from .models import Employment, IdentityDocument, Person, Photo
+from .signals import person_facts_changed
 
 
 def _clean_name(value: str, field: str, label: str) -> str:
@@ -67,10 +72,8 @@ def person_record(
     return person
 
 
-def _recompute_person(person: Person, cause: str) -> None:
-    from hmskort.cards.services import recompute_cards
-
-    recompute_cards(person_ids=[person.pk], cause=cause)
+def _announce(person: Person, cause: str) -> None:
+    person_facts_changed.send(sender=Person, person_ids=[person.pk], cause=cause)
 
 
 @transaction.atomic
@@ -83,12 +86,12 @@ def employment_record(
     source: str = Employment.Source.AAREG,
     actor: Actor,
     read_at: dt.datetime | None = None,
-    recompute: bool = True,
+    announce: bool = True,
 ) -> Employment:
     """Record an employment as reported by a register (employer may be a sub-unit).
 
-    With `recompute` (default) the person's cards are recomputed in the same transaction; bulk
-    imports pass False and recompute once at the end.
+    With `announce` (default) the change is announced at once; bulk imports pass False and
+    announce once at the end.
     """
     if source not in Employment.Source.values:
         raise ValidationError({"source": _("Unknown employment source.")})
@@ -112,8 +115,8 @@ def employment_record(
         company=employer.main_unit,
         data={"source": source, "starts_on": str(starts_on), "ends_on": str(ends_on or "")},
     )
-    if recompute:
-        _recompute_person(person, f"employment.{source}")
+    if announce:
+        _announce(person, f"employment.{source}")
     return employment
 
 
@@ -130,7 +133,7 @@ def person_set_residence_permit(
         target=person,
         data={"needs_permit": needs_permit, "until": str(until or "")},
     )
-    _recompute_person(person, "residence_permit")
+    _announce(person, "residence_permit")
     return person
 
 
@@ -141,7 +144,7 @@ def person_set_national_id_valid(*, person: Person, valid: bool, actor: Actor) -
         person.national_id_valid = valid
         person.save(update_fields=["national_id_valid", "updated_at"])
         record(actor=actor, action="person.national_id_valid", target=person, data={"valid": valid})
-        _recompute_person(person, "folkeregisteret")
+        _announce(person, "folkeregisteret")
     return person
 
 
@@ -149,7 +152,7 @@ def people_revalidate_national_ids(
     *, actor: Actor, progress: Callable[[int], None] | None = None
 ) -> int:
     """Check every stored number against the current rules (e.g. when they change in 2032, or
-    when test identities are no longer allowed); record changes and recompute those cards."""
+    when test identities are no longer allowed); record and announce the changes."""
     allow_test = settings.HMSKORT_ALLOW_TEST_IDENTITIES
     changed = 0
     last = 0

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hmskort.audit.models import AuditEvent
-from hmskort.audit.selectors import company_history
+from hmskort.audit.selectors import company_history, describe
 from hmskort.audit.services import Actor
 from hmskort.cards.models import CardState
 from hmskort.cards.numbers import format_card_number
@@ -39,18 +39,6 @@ from .forms import DelegationForm
 
 PAGE_SIZE = 25
 
-ACTION_LABELS = {
-    "delegation.granted": gettext_lazy("Access given"),
-    "delegation.revoked": gettext_lazy("Access revoked"),
-    "role.added": gettext_lazy("Role read from the register"),
-    "role.removed": gettext_lazy("Role no longer in the register"),
-    "company.register_facts_applied": gettext_lazy("New facts from the registers"),
-}
-ACTOR_LABELS = {
-    "system": gettext_lazy("The system"),
-    "staff": gettext_lazy("The card issuer"),
-    "integrator": gettext_lazy("An integration"),
-}
 STATUS_LABELS = {
     "active": gettext_lazy("In force"),
     "scheduled": gettext_lazy("Not started yet"),
@@ -81,26 +69,23 @@ def companies(request: HttpRequest) -> HttpResponse:
 
 
 def _history_rows(events: list[AuditEvent]) -> list[dict]:
-    """Plain words for each event; card events name the card (one query for the page)."""
+    """Each event in words (`audit.selectors.describe`); card events name the card (one query
+    for the page)."""
     card_ids = [e.object_id for e in events if e.object_type == "cards.card"]
     numbers = card_numbers(card_ids)
     rows = []
     for event in events:
-        label = ACTION_LABELS.get(event.action)
+        described = describe(event)
         card_number = ""
         if event.object_type == "cards.card":
             card_number = format_card_number(numbers.get(int(event.object_id), "")) or ""
-            if event.action == "card.validity_changed":
-                label = _("Card valid") if event.data.get("valid") else _("Card not valid")
-            elif event.action.startswith("card."):
-                state = event.action.removeprefix("card.")
-                label = CardState(state).label if state in CardState.values else event.action
-        if event.actor_kind == "person":
-            actor = event.actor_label
-        else:
-            actor = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
         rows.append(
-            {"event": event, "label": label or event.action, "card": card_number, "actor": actor}
+            {
+                "event": event,
+                "label": described.label,
+                "card": card_number,
+                "actor": described.actor,
+            }
         )
     return rows
 

@@ -25,10 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from hmskort.companies.models import Company
+from hmskort.http import MalformedData, RegisterError
 from hmskort.identifiers import is_valid_national_id, is_valid_orgnr
 from hmskort.people.models import Employment, Person
 
-from .http import MalformedData, RegisterError
 from .models import RegistryRun, StagedFact
 from .services import Proposal, conclude, fail_run, start_run
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
+from . import sources
 from .models import (
     BrregUnit,
     CleaningApproval,
@@ -37,11 +37,11 @@ class RegistryRunAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve the held runs and apply their facts"))
     def approve(self, request, queryset):
-        self._review(request, queryset, services.approve_run)
+        self._review(request, queryset, sources.approve_run)
 
     @admin.action(description=_("Reject the held runs and keep the last known facts"))
     def reject(self, request, queryset):
-        self._review(request, queryset, services.reject_run)
+        self._review(request, queryset, sources.reject_run)
 
     def _review(self, request, queryset, service):
         done = 0

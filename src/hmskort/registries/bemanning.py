@@ -11,13 +11,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from hmskort.http import MalformedData
 
-from .http import MalformedData, RegisterError
 from .models import RegistryRun, StaffingApproval
-from .services import NOT_REGISTERED_STAFFING, fail_run, start_run
-from .snapshot import Snapshot, conclude_snapshot
-from .snapshot import apply_held as apply_snapshot_held
+from .services import NOT_REGISTERED_STAFFING
+from .snapshot import FileRegister, Snapshot
 
 APPROVED = {"godkjent", "lovlig - godkjent", "lovlig godkjent", "registrert - godkjent"}
 NOT_APPROVED = {
@@ -116,21 +114,20 @@ def is_approved(fields: dict) -> bool:
 ABSENT = {"status": NOT_REGISTERED_STAFFING, "approved": False}
 
 
+REGISTER = FileRegister(
+    source=RegistryRun.Source.BEMANNING,
+    url_setting="HMSKORT_BEMANNING_URL",
+    parse=parse,
+    model=StaffingApproval,
+    is_approved=is_approved,
+    absent=ABSENT,
+)
+
+
 def sync(*, path: str | Path | None = None, force: bool = False) -> RegistryRun:
     """Read the file (from HMSKORT_BEMANNING_URL, or a path) and apply or hold its facts."""
-    from .sources import read_bytes
-
-    where = str(path) if path is not None else settings.HMSKORT_BEMANNING_URL
-    run = start_run(RegistryRun.Source.BEMANNING, where)
-    try:
-        data, read_from = read_bytes(url=settings.HMSKORT_BEMANNING_URL, path=path)
-        snapshot = parse(data, read_from)
-    except RegisterError as exc:
-        return fail_run(run, str(exc))
-    return conclude_snapshot(
-        run, snapshot, model=StaffingApproval, is_approved=is_approved, absent=ABSENT, force=force
-    )
+    return REGISTER.sync(path=path, force=force)
 
 
 def apply_held(run: RegistryRun) -> None:
-    apply_snapshot_held(run, model=StaffingApproval)
+    REGISTER.apply_held(run)

@@ -1,6 +1,6 @@
 """Facts read from the public registers, one table per source, with the time they were read.
 
-Registers never touch cards: the recompute (cards.services) turns these facts into card status.
+Registers never touch cards: the recompute (cards.recompute) turns these facts into card status.
 Rows are keyed by organisation number, so a register can hold facts about units that have no
 Company row yet.
 """

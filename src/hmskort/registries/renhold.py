@@ -13,13 +13,11 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
-from django.conf import settings
 
-from .http import MalformedData, RegisterError
+from hmskort.http import MalformedData
+
 from .models import CleaningApproval, RegistryRun
-from .services import fail_run, start_run
-from .snapshot import Snapshot, conclude_snapshot
-from .snapshot import apply_held as apply_snapshot_held
+from .snapshot import FileRegister, Snapshot
 
 Status = CleaningApproval.Status
 
@@ -79,21 +77,20 @@ def is_approved(fields: dict) -> bool:
 ABSENT = {"status": Status.NOT_REGISTERED}
 
 
+REGISTER = FileRegister(
+    source=RegistryRun.Source.RENHOLD,
+    url_setting="HMSKORT_RENHOLD_URL",
+    parse=parse,
+    model=CleaningApproval,
+    is_approved=is_approved,
+    absent=ABSENT,
+)
+
+
 def sync(*, path: str | Path | None = None, force: bool = False) -> RegistryRun:
     """Read the file (from HMSKORT_RENHOLD_URL, or a path) and apply or hold its facts."""
-    from .sources import read_bytes
-
-    where = str(path) if path is not None else settings.HMSKORT_RENHOLD_URL
-    run = start_run(RegistryRun.Source.RENHOLD, where)
-    try:
-        data, read_from = read_bytes(url=settings.HMSKORT_RENHOLD_URL, path=path)
-        snapshot = parse(data, read_from)
-    except RegisterError as exc:
-        return fail_run(run, str(exc))
-    return conclude_snapshot(
-        run, snapshot, model=CleaningApproval, is_approved=is_approved, absent=ABSENT, force=force
-    )
+    return REGISTER.sync(path=path, force=force)
 
 
 def apply_held(run: RegistryRun) -> None:
-    apply_snapshot_held(run, model=CleaningApproval)
+    REGISTER.apply_held(run)

@@ -1,7 +1,8 @@
-"""Register runs: start, apply or hold, approve or reject; company facts; the recompute hand-off.
+"""Register runs: start, apply or hold, fail; company facts; the recompute hand-off.
 
 Every source module (brreg, renhold, bemanning, aareg) reads its facts, stages them, and calls
-`conclude` here: a run that would take a registration duty away from an implausible share of the
+`conclude` here (the adapters import this module, never the reverse: staff review of held runs,
+which dispatches to the adapters, is in `sources`): a run that would take a registration duty away from an implausible share of the
 units it knows (HMSKORT_REGISTRY_MASS_CHANGE_RATIO, default 2 %) is held for staff review and
 changes nothing until approved. Facts that did change trigger the incremental card recompute.
 """
@@ -11,21 +12,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from hmskort.audit.services import Actor, record
 from hmskort.companies.models import Company
 
 from .models import BrregUnit, CleaningApproval, RegistryRun, StaffingApproval
+from .signals import register_facts_changed
 
 log = logging.getLogger(__name__)
 
 STAFFING_NACE_CODES = ("78.200",)
-RECOMPUTE_CHUNK = 500
 
 
 class RunRefused(Exception):
@@ -124,9 +123,10 @@ def conclude(
 
 
 def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
-    """After commit, recompute the cards of the companies (and their main units) whose facts moved.
+    """Announce the companies (and their main units) whose facts moved; the cards they carry
+    are recomputed after commit by whoever listens (`cards`).
 
-    Returns how many companies were handed to the recompute.
+    Returns how many companies were announced.
     """
     orgnrs = set(orgnrs)
     if not orgnrs:
@@ -142,11 +142,9 @@ def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
     if not company_orgnrs:
         return 0
     update_company_facts(orgnrs=company_orgnrs)
-    from hmskort.cards.tasks import recompute_orgnrs
-
-    cause = f"registry:{run.source}"
-    for chunk in _chunks(sorted(company_orgnrs), RECOMPUTE_CHUNK):
-        transaction.on_commit(partial(recompute_orgnrs, chunk, cause))
+    register_facts_changed.send(
+        sender=RegistryRun, orgnrs=sorted(company_orgnrs), cause=f"registry:{run.source}"
+    )
     return len(company_orgnrs)
 
 
@@ -157,10 +155,10 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
     staffing register makes it a staffing agency. These flags are only ever set here, never
     cleared automatically: a company that leaves a register still has to be looked at by staff.
     """
-    from hmskort.cards.models import CardType
-
+    # The card type is the companies' foreign key's target: reached through it, not imported.
+    card_types = Company._meta.get_field("card_type").related_model
     orgnrs = sorted(set(orgnrs))
-    cleaning = CardType.objects.filter(code="cleaning").first()
+    cleaning = card_types.objects.filter(code="cleaning").first()
     changed = 0
     for chunk in _chunks(orgnrs, 1000):
         units = {u.orgnr: u for u in BrregUnit.objects.filter(orgnr__in=chunk)}
@@ -216,61 +214,6 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
 
 
 NOT_REGISTERED_STAFFING = "Ikke registrert"
-
-
-def request_lookup(*, orgnrs: Iterable[str]) -> None:
-    """Read these units from Enhetsregisteret soon (after commit), e.g. a company seen first now.
-
-    Until the facts arrive the card rules count the company as not found, so call this as soon
-    as a Company row is created.
-    """
-    from .tasks import lookup_units
-
-    orgnrs = sorted(set(orgnrs))
-    if orgnrs:
-        transaction.on_commit(partial(lookup_units, orgnrs))
-
-
-@transaction.atomic
-def approve_run(*, run_id: int, staff_username: str) -> RegistryRun:
-    """Staff accept a held run: its staged facts are applied and the recompute follows."""
-    from . import aareg, bemanning, brreg, renhold
-
-    run = RegistryRun.objects.select_for_update().get(pk=run_id)
-    if run.status != RegistryRun.Status.HELD:
-        raise RunRefused(f"run {run.pk} is {run.status}, not held")
-    appliers = {
-        RegistryRun.Source.BRREG_FEED: brreg.apply_held,
-        RegistryRun.Source.BRREG_BULK: brreg.apply_held,
-        RegistryRun.Source.BRREG_LOOKUP: brreg.apply_held,
-        RegistryRun.Source.RENHOLD: renhold.apply_held,
-        RegistryRun.Source.BEMANNING: bemanning.apply_held,
-        RegistryRun.Source.AAREG: aareg.apply_held,
-        RegistryRun.Source.OAR: aareg.apply_held,
-    }
-    run.reviewed_by = staff_username[:150]
-    run.reviewed_at = timezone.now()
-    appliers[run.source](run)
-    record(actor=Actor.staff(staff_username), action="registries.run_approved", target=run)
-    return run
-
-
-@transaction.atomic
-def reject_run(*, run_id: int, staff_username: str) -> RegistryRun:
-    """Staff refuse a held run: its staged facts are dropped and the last known facts stay."""
-    from .models import StagedBrregUnit, StagedFact
-
-    run = RegistryRun.objects.select_for_update().get(pk=run_id)
-    if run.status != RegistryRun.Status.HELD:
-        raise RunRefused(f"run {run.pk} is {run.status}, not held")
-    StagedBrregUnit.objects.filter(run=run).delete()
-    StagedFact.objects.filter(run=run).delete()
-    run.status = RegistryRun.Status.REJECTED
-    run.reviewed_by = staff_username[:150]
-    run.reviewed_at = timezone.now()
-    run.save()
-    record(actor=Actor.staff(staff_username), action="registries.run_rejected", target=run)
-    return run
 
 
 def _chunks(items: list, size: int):

@@ -1,8 +1,11 @@
-"""Whole-register files (Renholdsregisteret, the staffing register): compare, hold or apply.
+"""Whole-register files (Renholdsregisteret, the staffing register): read, compare, hold or apply.
 
 A file is the register's full list. A company that was in it and is missing now is recorded as
 no longer registered. Statuses the mapping does not know are refused loudly: the run is held and
 those companies keep their last known facts.
+
+Each such register is a `FileRegister`: its source, the setting that names its URL, its parser
+and its model. `FileRegister.sync` is the one implementation of reading and concluding a file.
 """
 
 from __future__ import annotations
@@ -10,12 +13,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from hmskort.http import RegisterError, RegisterUnavailable, make_client, request
+
 from .models import RegistryRun, StagedFact
-from .services import Proposal, conclude
+from .services import Proposal, conclude, fail_run, start_run
 
 
 @dataclass
@@ -23,6 +30,54 @@ class Snapshot:
     records: dict[str, dict]  # orgnr -> model fields (name, status, [approved])
     unknown: dict[str, str]  # orgnr -> status text the mapping does not know
     read_from: str
+
+
+@dataclass(frozen=True)
+class FileRegister:
+    """A register published as one whole file, read daily or imported from a path."""
+
+    source: str  # RegistryRun.Source
+    url_setting: str  # name of the setting with the file's URL (read at call time)
+    parse: Callable[[bytes, str], Snapshot]  # raises RegisterError on a malformed file
+    model: type[models.Model]
+    is_approved: Callable[[dict], bool]
+    absent: dict  # the fields of a company that is no longer in the file
+
+    def sync(self, *, path: str | Path | None = None, force: bool = False) -> RegistryRun:
+        """Read the file (from its URL, or a path) and apply or hold its facts."""
+        url = getattr(settings, self.url_setting)
+        run = start_run(self.source, str(path) if path is not None else url)
+        try:
+            data, read_from = read_bytes(url=url, path=path)
+            snapshot = self.parse(data, read_from)
+        except RegisterError as exc:
+            return fail_run(run, str(exc))
+        return conclude_snapshot(
+            run,
+            snapshot,
+            model=self.model,
+            is_approved=self.is_approved,
+            absent=self.absent,
+            force=force,
+        )
+
+    def apply_held(self, run: RegistryRun) -> None:
+        apply_held(run, model=self.model)
+
+
+def read_bytes(*, url: str = "", path: str | Path | None = None) -> tuple[bytes, str]:
+    """The file's bytes and where they came from. Raises RegisterError."""
+    if path is not None:
+        path = Path(path)
+        try:
+            return path.read_bytes(), f"file:{path.name}"
+        except OSError as exc:
+            raise RegisterUnavailable(f"cannot read {path}: {exc.strerror}") from None
+    if not url:
+        raise RegisterUnavailable("no URL is configured for this register")
+    with make_client() as client:
+        response = request(client, url)
+    return response.content, url
 
 
 def conclude_snapshot(

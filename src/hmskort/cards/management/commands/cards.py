@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from hmskort.cards.models import Card
 from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
-from hmskort.cards.services import recompute_all, recompute_cards
+from hmskort.cards.recompute import recompute_all, recompute_cards
 from hmskort.cards.tasks import cards_touched_by_time
 
 

@@ -1,0 +1,12 @@
+"""The words for the audit actions the accounts app records."""
+
+from django.utils.translation import gettext_lazy as _
+
+from hmskort.audit.labels import register
+
+register(
+    {
+        "person.logged_in": _("Logged in"),
+        "person.logged_out": _("Logged out"),
+    }
+)

@@ -1,0 +1,14 @@
+"""The words for the audit actions the companies app records."""
+
+from django.utils.translation import gettext_lazy as _
+
+from hmskort.audit.labels import register
+
+register(
+    {
+        "delegation.granted": _("Access given"),
+        "delegation.revoked": _("Access revoked"),
+        "role.added": _("Role read from the register"),
+        "role.removed": _("Role no longer in the register"),
+    }
+)
