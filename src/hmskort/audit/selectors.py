@@ -30,13 +30,13 @@ def company_history(company) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(company=company).order_by("-at", "-id")
 
 
-<<<<<<< HEAD
 def object_history(obj) -> QuerySet[AuditEvent]:
     """Every event recorded against one object (e.g. a card's lifecycle), newest first."""
     return AuditEvent.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)
     ).order_by("-at", "-id")
-=======
+
+
 def describe(event: AuditEvent) -> EventDescription:
     """What the event was, in the active language, with the labels its owning app declared
     (the action's code when no app declared one), and who did it (a person by the name
@@ -53,4 +53,3 @@ def describe(event: AuditEvent) -> EventDescription:
     else:
         actor = str(ACTOR_LABELS.get(event.actor_kind, event.actor_kind))
     return EventDescription(label=text, actor=actor)
->>>>>>> main

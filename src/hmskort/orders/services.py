@@ -169,7 +169,7 @@ def _resolve_holders(holders: list[Holder], *, actor: Actor, main: Company) -> l
 def _request_register_lookup(company: Company) -> None:
     """A company first seen through ordering is read from Enhetsregisteret soon."""
     from hmskort.registries.models import BrregUnit
-    from hmskort.registries.services import request_lookup
+    from hmskort.registries.sources import request_lookup
 
     if not BrregUnit.objects.filter(orgnr=company.orgnr).exists():
         request_lookup(orgnrs=[company.orgnr])
