@@ -216,3 +216,21 @@ class LinkForm(forms.Form):
         initial="nb",
         widget=forms.Select(attrs={"class": "ds-input"}),
     )
+
+
+class CsvOrderForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file: national ID number, name, e-mail (optional) per row"),
+        widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": ".csv,text/csv"}),
+        error_messages={"required": _("Choose a CSV file.")},
+    )
+    delivery_address = forms.TypedChoiceField(
+        label=_("Delivery address"),
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose a delivery address.")},
+    )
+
+    def __init__(self, *args, addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["delivery_address"].choices = [(a.pk, ", ".join(a.lines())) for a in addresses]

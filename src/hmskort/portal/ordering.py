@@ -44,6 +44,7 @@ from hmskort.people.services import DocumentsUpload
 from .access import company_view, person_required
 from .forms import (
     BirthDateForm,
+    CsvOrderForm,
     DeliveryAddressForm,
     DocumentsForm,
     LinkForm,
@@ -260,6 +261,53 @@ def order_new(request: HttpRequest, company: Company, access) -> HttpResponse:
             "has_people": bool(people),
         },
         status=400 if form.errors or linked_errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@company_view
+def order_csv(request: HttpRequest, company: Company, access) -> HttpResponse:
+    """CSV bulk ordering: every row is checked and reported before anything is created; a
+    clean file goes on to the same summary as any order."""
+    from hmskort.orders import bulk
+
+    addresses_list = list(delivery_addresses(company))
+    initial = {"delivery_address": addresses_list[0].pk} if len(addresses_list) == 1 else {}
+    form = CsvOrderForm(
+        request.POST or None, request.FILES or None, initial=initial, addresses=addresses_list
+    )
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = bulk.parse_csv(form.cleaned_data["file"].read(bulk.MAX_FILE_BYTES + 1))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            card_type = orders.card_type_for(company.main_unit)
+            report = bulk.check_rows(company, card_type, rows)
+            if not any(row.problems for row in report):
+                request.session[DRAFT_KEY] = {
+                    "key": uuid.uuid4().hex,
+                    "orgnr": company.orgnr,
+                    "holders": [row.as_holder() for row in report],
+                    "address": form.cleaned_data["delivery_address"],
+                }
+                return redirect("portal:order_review", orgnr=company.orgnr)
+            form.add_error(
+                None,
+                _("%(n)s of %(total)s rows have problems. Correct the file and upload it again.")
+                % {"n": sum(1 for r in report if r.problems), "total": len(report)},
+            )
+    return render(
+        request,
+        "portal/order_csv.html",
+        {
+            "company": company,
+            "form": form,
+            "report": [r for r in report if r.problems] if report else None,
+            "has_addresses": bool(addresses_list),
+        },
+        status=400 if form.errors else 200,
     )
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path(_("companies/<str:orgnr>/order/"), ordering.order_new, name="order_new"),
     path(_("companies/<str:orgnr>/order/summary/"), ordering.order_review, name="order_review"),
+    path(_("companies/<str:orgnr>/order/csv/"), ordering.order_csv, name="order_csv"),
     path(_("companies/<str:orgnr>/orders/"), ordering.order_list, name="orders"),
     path(_("companies/<str:orgnr>/orders/<int:pk>/"), ordering.order_detail, name="order"),
     path(
