@@ -72,13 +72,13 @@ def test_a_file_that_is_not_text_is_refused_with_a_message(world, log_in_as):
     assert "UTF-8" in response.content.decode()
 
 
-def test_the_check_of_5000_rows_takes_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+def test_the_check_of_5000_rows_takes_a_fixed_number_of_queries(
+    world, django_assert_max_num_queries
+):
     from hmskort.orders.bulk import check_rows, parse_csv
 
     born = [dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28) for i in range(5000)]
-    text = "\n".join(
-        f"{national_id_for(b, i // 480)},Person Nummer{i}" for i, b in enumerate(born)
-    )
+    text = "\n".join(f"{national_id_for(b, i // 480)},Person Nummer{i}" for i, b in enumerate(born))
     rows = parse_csv(text.encode())
     with django_assert_max_num_queries(3):
         check_rows(world.company, world.company.card_type, rows)
