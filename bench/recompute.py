@@ -63,10 +63,10 @@ def main() -> None:
     from django.db import connection, transaction
     from django.db.models import Case, Value, When
 
-    from hmskort.cards.generate import generate
     from hmskort.cards.models import Card
     from hmskort.cards.recompute import recompute_all, recompute_cards
     from hmskort.companies.models import Company
+    from hmskort.devdata.generate import generate
     from hmskort.registries.models import BrregUnit
 
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")

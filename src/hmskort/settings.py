@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "hmskort.site",
     "hmskort.api",
     "hmskort.integrations",
+    "hmskort.devdata",
 ]
 
 MIDDLEWARE = [
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # During a maintenance window: 503 for the portal, login and back office; the check answers.
+    "hmskort.site.middleware.MaintenanceMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -320,3 +323,9 @@ HMSKORT_WEBHOOK_TIMEOUT_SECONDS = 5
 # Plain http and private addresses are for development and tests only.
 HMSKORT_WEBHOOK_ALLOW_HTTP = env_bool("HMSKORT_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
 HMSKORT_WEBHOOK_ALLOW_PRIVATE = env_bool("HMSKORT_WEBHOOK_ALLOW_PRIVATE", DEBUG or TESTING)
+
+# --- Maintenance windows (site) ------------------------------------------------------------------
+# The banner announcing a window shows on every page from this many days before it starts.
+HMSKORT_MAINTENANCE_NOTICE_DAYS = float(os.environ.get("HMSKORT_MAINTENANCE_NOTICE_DAYS", "7"))
+# Background jobs (huey task names) that may run during a window; every other job waits for its end.
+HMSKORT_MAINTENANCE_RUNNING_JOBS = env_list("HMSKORT_MAINTENANCE_RUNNING_JOBS")

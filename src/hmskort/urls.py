@@ -14,7 +14,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
-    path("", site_views.home, name="home"),
+    path("", include("hmskort.site.urls")),
     path("", include("hmskort.checks.urls")),
     path("", include("hmskort.accounts.urls")),
     path("", include("hmskort.portal.urls")),

@@ -81,7 +81,7 @@ def test_healthz_answers_json_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "maintenance": False}
 
 
 def test_static_design_system_css_is_served(client, settings):

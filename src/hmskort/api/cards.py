@@ -13,6 +13,7 @@ from hmskort.checks import ratelimit, selectors
 from hmskort.checks.selectors import CardCheck
 from hmskort.checks.views import malformed_message
 from hmskort.integrations import services as integrations
+from hmskort.site import selectors as maintenance
 
 from .auth import api_key_auth, bearer_key, hit_key
 from .schemas import CardOut, CheckRequest, CheckResponse, Error
@@ -148,7 +149,8 @@ def check_cards(request: HttpRequest, body: CheckRequest):
                 }
             )
         subscribed = None
-        if body.subscribe and found:
+        # During a maintenance window the check answers read-only: no new subscriptions.
+        if body.subscribe and found and maintenance.active_window() is None:
             subscribed = integrations.subscribe_cards(
                 api_key=api_key, card_ids=[check.card_id for check in found.values()]
             )

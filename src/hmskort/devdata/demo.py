@@ -17,15 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from hmskort.audit.services import Actor
+from hmskort.cards import services
+from hmskort.cards.models import Card, CardState, CardType
+from hmskort.cards.numbers import card_number_from, qr_token_from
+from hmskort.cards.recompute import recompute_cards
 from hmskort.companies.models import Company, Role
 from hmskort.identifiers import make_national_id, make_orgnr
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
-
-from . import services
-from .models import Card, CardState, CardType
-from .numbers import card_number_from, qr_token_from
-from .recompute import recompute_cards
 
 ACTOR = Actor.system("demo")
 

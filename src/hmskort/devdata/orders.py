@@ -20,11 +20,10 @@ from hmskort.audit.services import Actor
 from hmskort.companies.models import Company
 from hmskort.companies.services import delivery_address_add
 from hmskort.identifiers import make_national_id
+from hmskort.orders import selectors, services
+from hmskort.orders.models import Order
 from hmskort.people.models import Person
 from hmskort.people.services import DocumentsUpload
-
-from . import selectors, services
-from .models import Order
 
 ADDRESS = {
     "recipient": "Demo Bygg AS",

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from hmskort.cards.generate import generate
+from hmskort.devdata.generate import generate
 
 
 class Command(BaseCommand):

@@ -9,6 +9,7 @@ from hmskort.cards.models import Card
 from hmskort.cards.numbers import normalise_card_number
 from hmskort.cards.recompute import recompute_all
 from hmskort.companies.models import Company
+from hmskort.devdata import generate
 from hmskort.identifiers import is_valid_national_id, is_valid_orgnr
 from hmskort.people.models import Person
 from hmskort.registries.models import BrregUnit
@@ -43,3 +44,19 @@ def test_generating_twice_adds_more_data_without_collisions():
     assert Person.objects.count() == 100
     # New rows get fresh ids from the sequences afterwards.
     assert Person.objects.create(national_id="01017000027", given_name="A", family_name="B").pk
+
+
+def test_the_same_seed_gives_the_same_cards_whatever_the_chunk_size(monkeypatch):
+    def cards_of_last_run(since_id):
+        return list(
+            Card.objects.filter(pk__gt=since_id)
+            .order_by("pk")
+            .values_list("company__name", "state", "expires_on", "valid", "reasons")
+        )
+
+    call_command("generate", companies=15, cards=60, seed=5, stdout=StringIO(), stderr=StringIO())
+    first = cards_of_last_run(0)
+    last_id = Card.objects.order_by("-pk").values_list("pk", flat=True).first()
+    monkeypatch.setattr(generate, "CHUNK", 7)
+    call_command("generate", companies=15, cards=60, seed=5, stdout=StringIO(), stderr=StringIO())
+    assert cards_of_last_run(last_id) == first

@@ -5,9 +5,9 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from hmskort.cards import demo
 from hmskort.companies.models import Company
-from hmskort.orders import demo as orders_demo
+from hmskort.devdata import demo
+from hmskort.devdata import orders as orders_demo
 from hmskort.people.models import Person
 
 
