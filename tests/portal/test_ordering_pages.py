@@ -198,3 +198,23 @@ def test_a_worker_without_a_company_sees_their_own_cards(world, log_in_as):
     assert client.get(reverse("portal:companies"))["Location"] == reverse("portal:my_cards")
     page = client.get(reverse("portal:my_cards")).content.decode()
     assert "Acme Bygg AS" in page and "Gyldig" in page
+
+
+def test_ending_the_employment_blocks_the_card(world, log_in_as):
+    card = CardFactory(company=world.company, holder=world.employee)
+    client = log_in_as(world.manager)
+    response = client.post(_url("card_employment_ended", world.company, card.number))
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert card.state == CardState.BLOCKED and not card.valid
+    assert "card_blocked" in card.reasons
+
+
+def test_construction_cards_of_a_company_turned_cleaning_company_are_flagged(world, log_in_as):
+    from hmskort.cards.models import CardType
+
+    CardFactory(company=world.company, holder=world.employee)
+    world.company.card_type = CardType.objects.get(code="cleaning")
+    world.company.save()
+    page = log_in_as(world.manager).get(_url("company_cards", world.company)).content.decode()
+    assert "Feil korttype" in page and "Bestill renholdskort" in page
