@@ -344,7 +344,10 @@ def order_review(request: HttpRequest, company: Company, access) -> HttpResponse
         else:
             request.session.pop(DRAFT_KEY, None)
             if result.links:
-                request.session[LINKS_KEY] = {str(k): v for k, v in result.links.items()}
+                request.session[LINKS_KEY] = {
+                    **request.session.get(LINKS_KEY, {}),
+                    **{str(k): v for k, v in result.links.items()},
+                }
             if result.created:
                 messages.success(request, _("Thank you. The order is placed."))
             return redirect("portal:order", orgnr=company.orgnr, pk=result.order.pk)
@@ -412,9 +415,16 @@ def _order_of(company: Company, pk: int):
 @company_view
 def order_detail(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
     order = _order_of(company, pk)
-    shown_links = request.session.pop(LINKS_KEY, {})
+    order_lines = list(order_reads.order_lines(order))
+    # Links made just now are shown once: taken out of the session as this page shows them.
+    pending = request.session.get(LINKS_KEY, {})
+    shown_links = {
+        str(ln.pk): pending.pop(str(ln.pk)) for ln in order_lines if str(ln.pk) in pending
+    }
+    if shown_links:
+        request.session[LINKS_KEY] = pending
     lines = []
-    for line in order_reads.order_lines(order):
+    for line in order_lines:
         lines.append(
             {
                 "line": line,
@@ -496,7 +506,7 @@ def order_line_link(
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        request.session[LINKS_KEY] = {str(order_line.pk): url}
+        request.session[LINKS_KEY] = {**request.session.get(LINKS_KEY, {}), str(order_line.pk): url}
         messages.success(request, _("A new link is made; the earlier link no longer works."))
     return redirect("portal:order", orgnr=company.orgnr, pk=order.pk)
 
@@ -624,7 +634,10 @@ def card_report(request: HttpRequest, company: Company, access, number: str) -> 
             _apply_errors(form, error)
         else:
             if result.links:
-                request.session[LINKS_KEY] = {str(k): v for k, v in result.links.items()}
+                request.session[LINKS_KEY] = {
+                    **request.session.get(LINKS_KEY, {}),
+                    **{str(k): v for k, v in result.links.items()},
+                }
             if result.created:
                 messages.success(
                     request,
