@@ -43,6 +43,51 @@ def _seeded_reference_rows(request):
     yield
 
 
+@pytest.fixture
+def make_staff(db):
+    """A staff user with a role and a confirmed TOTP device: make_staff(role, username=...)."""
+    from hmskort.accounts.staff import create_staff_user
+    from hmskort.audit.services import Actor
+
+    def _make(role: str, username: str | None = None, password: str = "a-long-password-1"):
+        return create_staff_user(
+            username=username or f"{role}-user",
+            role=role,
+            password=password,
+            actor=Actor.system("test"),
+        ).user
+
+    return _make
+
+
+def verify_staff_session(client, user):
+    """Log a staff user in as a finished login leaves the session: password and TOTP code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def staff_client(client, make_staff):
+    """The test client logged in as a verified staff user with the given role."""
+
+    def _as(role: str, username: str | None = None):
+        return verify_staff_session(client, make_staff(role, username))
+
+    return _as
+
+
+@pytest.fixture
+def admin_client(staff_client):
+    """Django's admin is behind the staff login: an administrator verified with a TOTP code."""
+    return staff_client("administrator", "admin")
+
+
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Photos and photo ID images go to a fresh directory per test, never into var/."""

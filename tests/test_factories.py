@@ -32,3 +32,15 @@ def test_a_card_number_with_one_wrong_digit_is_caught_by_the_check_digit():
 def test_different_serials_give_different_national_ids():
     numbers = [national_id_for(dt.date(1970, 5, 17), serial) for serial in range(200)]
     assert len(set(numbers)) == 200
+
+
+def test_a_malformed_card_number_says_what_is_wrong_in_the_readers_language():
+    from django.utils import translation
+
+    with pytest.raises(InvalidCardNumber) as too_short:
+        normalise_card_number("1234")
+    with translation.override("en"):
+        assert too_short.value.code == "length"
+        assert too_short.value.message.startswith("A card number has 12 digits")
+    with translation.override("nb"):
+        assert too_short.value.message.startswith("Et kortnummer har 12 sifre")

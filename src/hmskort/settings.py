@@ -3,6 +3,7 @@
 See README.md "Configuration" for the variables.
 """
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -60,7 +61,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or (
 )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin behind the staff login (password and TOTP), for administrators only.
+    "hmskort.accounts.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -68,6 +70,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "huey.contrib.djhuey",
     "hmskort.audit",
     "hmskort.companies",
@@ -95,9 +100,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hmskort.urls"
@@ -194,6 +202,29 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Staff (the issuer's back office) log in with a password and a TOTP code. Failed attempts are
+# counted per username and per client address (django-axes); either reaching the limit locks
+# further attempts for the cool-off time.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:staff_login"
+AXES_FAILURE_LIMIT = int(os.environ.get("HMSKORT_STAFF_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("HMSKORT_STAFF_LOGIN_COOLOFF", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "hmskort.accounts.staff.client_ip"
+AXES_LOCKOUT_CALLABLE = "hmskort.accounts.staff_views.locked_out"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False
+# TOTP codes: 30-second steps; the name shown in authenticator apps.
+OTP_TOTP_ISSUER = "HMS-kort"
+
+if TESTING:
+    # Password hashing is not what the tests test; the default hasher costs ~0.3 s a call.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

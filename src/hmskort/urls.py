@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("", include("hmskort.checks.urls")),
     path("", include("hmskort.accounts.urls")),
     path("", include("hmskort.portal.urls")),
+    path("", include("hmskort.backoffice.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -4,7 +4,6 @@ import gzip
 import json
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -133,9 +132,8 @@ def test_status_shows_held_runs_and_stale_sources(tmp_path, capsys):
     assert feed.stale is True
 
 
-def test_staff_approve_a_held_run_in_the_admin(client, tmp_path):
-    staff = User.objects.create_superuser("saksbehandler", "s@example.no", "a-long-password-1")
-    client.force_login(staff)
+def test_staff_approve_a_held_run_in_the_admin(staff_client, tmp_path):
+    client = staff_client("administrator", "saksbehandler")
     orgnrs = [orgnr_for(800 + i) for i in range(25)]
     for orgnr in orgnrs:
         BrregUnitFactory(orgnr=orgnr)

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path(_("login/id-porten/"), views.oidc_start, name="oidc_start"),
     path(_("login/test/"), views.test_login, name="test_login"),
     path(_("logout/"), views.logout, name="logout"),
+    path(_("office/login/"), staff_views.staff_login, name="staff_login"),
+    path(_("office/logout/"), staff_views.staff_logout, name="staff_logout"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from hmskort.checks import ratelimit
+from hmskort import ratelimit
 from hmskort.integrations import selectors
 from hmskort.integrations.models import ApiKey
 

@@ -8,10 +8,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from hmskort import ratelimit
+from hmskort.cards import lookup as selectors
+from hmskort.cards.lookup import CardCheck
 from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
-from hmskort.checks import ratelimit, selectors
-from hmskort.checks.selectors import CardCheck
-from hmskort.checks.views import malformed_message
 from hmskort.integrations import services as integrations
 from hmskort.site import selectors as maintenance
 
@@ -105,27 +105,25 @@ def check_cards(request: HttpRequest, body: CheckRequest):
         limit = hit_key(api_key, cards=len(body.card_numbers))
         if not limit.allowed:
             return too_many(limit)
-        parsed: list[tuple[str, str | None, str | None]] = []
+        parsed: list[tuple[str, str | None, InvalidCardNumber | None]] = []
         for raw in body.card_numbers:
             try:
                 parsed.append((raw, normalise_card_number(raw), None))
             except InvalidCardNumber as exc:
-                parsed.append((raw, None, str(exc)))
+                parsed.append((raw, None, exc))
         found = selectors.check_card_numbers(number for _r, number, _e in parsed if number)
-        messages = {code: malformed_message(code) for code in ("length", "check_digit")}
-        messages["not_found"] = _("No card has this number.")
+        not_found = _("No card has this number.")
         results = []
-        for raw, number, code in parsed:
+        for raw, number, malformed in parsed:
             check = found.get(number) if number else None
             if check is None:
-                code = code or "not_found"
                 results.append(
                     {
                         "input": raw,
                         "card_number": number,
                         "found": False,
-                        "error": code,
-                        "message": messages[code],
+                        "error": malformed.code if malformed else "not_found",
+                        "message": malformed.message if malformed else not_found,
                         "valid": False,
                         **_EMPTY,
                     }
@@ -189,7 +187,7 @@ def get_card(request: HttpRequest, card_number: str):
         try:
             check = selectors.check_card_number(card_number)
         except InvalidCardNumber as exc:
-            return Status(422, {"detail": malformed_message(str(exc)), "code": str(exc)})
+            return Status(422, {"detail": exc.message, "code": exc.code})
         if check is None:
             return Status(404, {"detail": _("No card has this number."), "code": "not_found"})
         return ok(card_out(check, timezone.now()))

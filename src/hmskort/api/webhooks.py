@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from hmskort.cards import lookup as checks
 from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
-from hmskort.checks import selectors as checks
 from hmskort.integrations import selectors, services
 from hmskort.integrations.models import WebhookDelivery, WebhookSubscription
 

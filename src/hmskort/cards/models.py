@@ -57,15 +57,18 @@ class CardState(models.TextChoices):
 
 
 class Card(models.Model):
-    number = models.CharField(_("card number"), max_length=12, unique=True)
-    qr_token = models.CharField(max_length=43, unique=True)
+    # Unique by constraints (not `unique=True`), so PostgreSQL gets no second, LIKE-only
+    # (varchar_pattern_ops) index on each: cards are only ever looked up by equality.
+    number = models.CharField(_("card number"), max_length=12)
+    qr_token = models.CharField(max_length=43)
     card_type = models.ForeignKey(CardType, on_delete=models.PROTECT, related_name="cards")
     holder = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="cards")
     # The main unit: its name and organisation number are printed on the card.
-    company = models.ForeignKey("companies.Company", on_delete=models.PROTECT, related_name="cards")
-    state = models.CharField(
-        max_length=24, choices=CardState.choices, default=CardState.ORDERED, db_index=True
+    # Indexed by (company, state) below, which also serves lookups by company alone.
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.PROTECT, related_name="cards", db_index=False
     )
+    state = models.CharField(max_length=24, choices=CardState.choices, default=CardState.ORDERED)
     issued_on = models.DateField(_("issue date"), null=True, blank=True)
     expires_on = models.DateField(_("expiry date"), null=True, blank=True, db_index=True)
     replaces = models.OneToOneField(
@@ -81,7 +84,16 @@ class Card(models.Model):
     class Meta:
         verbose_name = _("card")
         verbose_name_plural = _("cards")
-        indexes = [models.Index(fields=["company", "state"]), models.Index(fields=["holder"])]
+        # Each index is used by a query (docs/cards.md, "Indexes"); every extra one slows
+        # generate and the lifecycle's writes.
+        constraints = [
+            models.UniqueConstraint(fields=["number"], name="cards_card_number_unique"),
+            models.UniqueConstraint(fields=["qr_token"], name="cards_card_qr_token_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["company", "state"]),
+            models.Index(fields=["state"], name="cards_card_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.number

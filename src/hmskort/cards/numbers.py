@@ -10,13 +10,31 @@ from __future__ import annotations
 
 import secrets
 
+from django.utils.translation import gettext_lazy as _
 from stdnum import damm
 
 CARD_NUMBER_LENGTH = 12
 
 
 class InvalidCardNumber(ValueError):
-    pass
+    """A malformed card number. `code` says why (`length` or `check_digit`, as the API reports
+    it); `message` says it to a person, in the active language."""
+
+    MESSAGES = {
+        "length": _("A card number has 12 digits. Check the number and try again."),
+        "check_digit": _(
+            "This is not a valid card number: one digit is probably mistyped. "
+            "Check the number on the card and try again."
+        ),
+    }
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code if code in self.MESSAGES else "length"
+
+    @property
+    def message(self) -> str:
+        return str(self.MESSAGES[self.code])
 
 
 def new_card_number() -> str:

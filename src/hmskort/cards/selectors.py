@@ -1,6 +1,6 @@
 """Reads of cards for the employer's and the issuer's pages.
 
-The card check (page, QR landing, API) has its own one lookup path, `checks.selectors`, by the
+The card check (page, QR landing, API) has its own one lookup path, `cards.lookup`, by the
 unique indexes on `number` and `qr_token`; nothing here looks a card up by number or token.
 """
 

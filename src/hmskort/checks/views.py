@@ -4,25 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from hmskort import ratelimit
+from hmskort.cards import lookup as selectors
 from hmskort.cards.numbers import InvalidCardNumber
-
-from . import ratelimit, selectors
-
-MALFORMED_MESSAGES = {
-    "length": lambda: _("A card number has 12 digits. Check the number and try again."),
-    "check_digit": lambda: _(
-        "This is not a valid card number: one digit is probably mistyped. "
-        "Check the number on the card and try again."
-    ),
-}
-
-
-def malformed_message(code: str) -> str:
-    return MALFORMED_MESSAGES.get(code, MALFORMED_MESSAGES["length"])()
 
 
 def _too_many(request: HttpRequest, limit: ratelimit.Limit) -> HttpResponse:
@@ -46,7 +33,7 @@ def check_card(request: HttpRequest) -> HttpResponse:
         try:
             context["check"] = selectors.check_card_number(raw)
         except InvalidCardNumber as exc:
-            context["error"] = malformed_message(str(exc))
+            context["error"] = exc.message
     template = "checks/_result.html" if request.htmx else "checks/check.html"
     return render(request, template, context)
 

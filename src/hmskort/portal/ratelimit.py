@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from hmskort.checks.ratelimit import Limit, client_ip, hit
+from hmskort.ratelimit import Limit, client_ip, hit
 
 
 def hit_upload(request: HttpRequest) -> Limit:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -137,37 +136,3 @@ def published_service_messages(now: dt.datetime | None = None, limit: int = 20):
     return ServiceMessage.objects.filter(publish_at__lte=now).filter(
         Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now)
     )[:limit]
-
-
-# --- The status page -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ServiceStatus:
-    state: str  # "maintenance", "disruption" or "operational"
-    active_window: MaintenanceWindow | None
-    next_window: MaintenanceWindow | None
-    messages: list[ServiceMessage]
-    sources: list
-
-
-def service_status(now: dt.datetime | None = None) -> ServiceStatus:
-    from hmskort.registries.selectors import source_states
-
-    now = now or timezone.now()
-    active = active_window(now)
-    messages = list(published_service_messages(now, limit=5))
-    if active is not None:
-        state = "maintenance"
-    elif any(message.severity == ServiceMessage.Severity.WARNING for message in messages):
-        state = "disruption"
-    else:
-        state = "operational"
-    upcoming = [w for w in _windows(now) if w.starts_at > now]
-    return ServiceStatus(
-        state=state,
-        active_window=active,
-        next_window=upcoming[0] if upcoming else None,
-        messages=messages,
-        sources=source_states(now),
-    )

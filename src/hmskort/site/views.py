@@ -13,6 +13,7 @@ from hmskort.cards.models import CardType
 from hmskort.orders.selectors import current_prices
 
 from . import selectors
+from .status import service_status
 
 
 @require_GET
@@ -46,7 +47,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def status(request: HttpRequest) -> HttpResponse:
     """The service's state, the next maintenance window, and each register's freshness."""
     now = timezone.now()
-    state = selectors.service_status(now)
+    state = service_status(now)
     context = {
         "status": state,
         "now": now,

@@ -1,7 +1,9 @@
-"""Reads for the card check: one indexed read per card, never a write.
+"""The card check's one lookup path: one indexed read per card, never a write.
 
-The check paths (page, QR landing, GET and batch API) use only these functions, so they keep
-working while the database is read-only (scheduled maintenance).
+The check paths (the `checks` page and QR landing, the `api` GET, batch and subscriptions) use
+only these functions, so they keep working while the database is read-only (scheduled
+maintenance). They live in the cards app so that the two audience apps of the check path share
+them without importing each other.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils.translation import get_language
 
-from hmskort.cards.models import Card, CardState, CardType
-from hmskort.cards.numbers import InvalidCardNumber, format_card_number, normalise_card_number
 from hmskort.companies.models import Company
 from hmskort.people.models import Person
+
+from .models import Card, CardState, CardType
+from .numbers import InvalidCardNumber, format_card_number, normalise_card_number
 
 # Looked up when the input is malformed, so a bad number costs the same indexed read as a good
 # one (no card number starts with 0, so this never matches).

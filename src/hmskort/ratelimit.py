@@ -1,5 +1,9 @@
 """Rate limits in Django's cache: fixed windows counted with an atomic increment.
 
+Shared by every app that limits a client: the card check page and the API today; secure
+upload links and maintenance will count here too. `hit(scope, ident, limit=, window=)` counts
+any key; `hit_anonymous` is the per-address limit of anonymous card checks.
+
 With REDIS_URL set the cache is Redis, so the counters are shared by every process; otherwise
 each process counts for itself (the embedded default). Counters live only in the cache: a check
 never writes to the database.

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.cache.backends.redis import RedisCache
 
-from hmskort.checks import ratelimit
+from hmskort import ratelimit
 
 
 def test_the_limit_allows_up_to_the_limit_then_refuses_with_a_retry_time():

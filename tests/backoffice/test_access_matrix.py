@@ -1,0 +1,97 @@
+"""Every back-office page and action, tried by each staff role, by nobody logged in and by a
+person logged in for a company: each reaches exactly what its role allows."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, get_resolver
+
+from hmskort.backoffice import urls as backoffice_urls
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("verifier", "production", "support", "administrator")
+EVERYONE = frozenset(ROLES)
+ADMIN = frozenset({"administrator"})
+
+# url name -> (method, the roles allowed). Administrators may use everything.
+MATRIX: dict[str, tuple[str, frozenset[str]]] = {
+    "home": ("get", EVERYONE),
+}
+
+
+def url_for(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(f"backoffice:{name}")
+
+
+def request(client, name: str):
+    method, _roles = MATRIX[name]
+    url = url_for(name)
+    return client.get(url) if method == "get" else client.post(url, {})
+
+
+def test_the_matrix_covers_every_back_office_page():
+    names = {p.name for p in backoffice_urls.urlpatterns if isinstance(p, URLPattern)}
+
+    assert names == set(MATRIX)
+
+
+def test_every_back_office_view_passes_the_staff_gate():
+    for pattern in backoffice_urls.urlpatterns:
+        assert hasattr(pattern.callback, "staff_roles"), pattern.name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_the_pages_of_its_role(staff_client, role):
+    client = staff_client(role)
+
+    statuses = {name: request(client, name).status_code for name in MATRIX}
+
+    expected = {name: (200 if role in allowed else 403) for name, (_m, allowed) in MATRIX.items()}
+    assert statuses == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_administrators_reach_django_admin(staff_client, role):
+    client = staff_client(role)
+
+    status = client.get("/admin/").status_code
+
+    assert status == (200 if role == "administrator" else 302)
+
+
+def test_nobody_logged_in_is_sent_to_the_staff_login_from_every_page(client):
+    for name in MATRIX:
+        response = request(client, name)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith("/kontor/logg-inn/?next="), name
+
+
+def test_a_person_logged_in_for_a_company_is_no_staff_user(client):
+    session = client.session
+    session["person_id"] = PersonFactory().pk
+    session["login_method"] = "test"
+    session.save()
+
+    for name in MATRIX:
+        response = request(client, name)
+        assert response.status_code == 302, name
+        assert response["Location"].startswith("/kontor/logg-inn/"), name
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_staff_user_logged_in_without_a_code_is_sent_back_to_the_login(client, make_staff):
+    client.force_login(make_staff("administrator"))
+
+    for name in MATRIX:
+        assert request(client, name).status_code == 302, name
+
+
+def test_the_back_office_urls_have_english_forms_under_en(staff_client):
+    client = staff_client("support")
+
+    assert client.get("/en/office/").status_code == 200
+    assert get_resolver().resolve("/en/office/").url_name == "home"
