@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves the API documentation's Swagger UI itself (no CDN)
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -242,6 +243,8 @@ LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Oslo"
+# Dates: nb 31.10.2028, en 31 Oct 2028, from one place (hmskort/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["hmskort.formats"]
 USE_TZ = True
 
 # --- Static and media files ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from hmskort.site import views as site_views
 
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
+    path("favicon.ico", site_views.favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("auth/", include("hmskort.accounts.auth_urls")),

@@ -53,3 +53,18 @@ def test_a_sub_unit_shows_the_cards_of_its_main_unit(company_client):
     page = client.get(f"/virksomheter/{unit.orgnr}/kort/").content.decode()
 
     assert format_card_number(card.number) in page
+
+
+def test_what_to_do_about_an_invalid_card_is_written_on_the_page_not_hidden_in_a_title(
+    company_client,
+):
+    from hmskort.cards.rules import reason_text
+
+    client, company = company_client
+    CardFactory(company=company, valid=False, reasons=["card_expired"])
+
+    page = client.get(f"/en/companies/{company.orgnr}/cards/").content.decode()
+
+    assert str(reason_text("card_expired")).split(".")[0] in page
+    assert ' title="' not in page.split("</head>")[1]
+    assert 'class="ds-table stacked"' in page  # stacked rows at 390 px (site.css)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from hmskort.companies.models import Company
@@ -76,8 +77,12 @@ class CardCheck:
 
     @property
     def state_notice(self) -> str:
-        """A state a checker must know about (replaced, blocked, lost …), or "" when issued."""
-        return "" if self.state == CardState.ISSUED else self.state
+        """A state a checker must know about (replaced, blocked, lost …, or "expired" for an
+        issued card whose expiry date has come), or "" for an issued card in its term."""
+        if self.state == CardState.ISSUED:
+            expired = self.expires_on is not None and self.expires_on <= timezone.localdate()
+            return "expired" if expired else ""
+        return self.state
 
     @property
     def state_label(self) -> str:

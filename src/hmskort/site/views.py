@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.contrib.syndication.views import Feed
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -40,6 +42,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
             {"status": "error", "database": "unavailable", "maintenance": maintenance}, status=503
         )
     return JsonResponse({"status": "ok", "database": "ok", "maintenance": maintenance})
+
+
+FAVICON = Path(__file__).resolve().parent.parent / "static" / "hmskort" / "favicon.ico"
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @never_cache
