@@ -6,7 +6,8 @@ Lower apps announce changed facts through their own signals (`companies.signals`
 job, deduplicated, and that job is queued once, when the transaction commits (huey; the tests
 run huey immediately). A rolled-back transaction queues nothing.
 
-Maintenance mode (a later issue) pauses writing jobs here: `queue_recompute` is the gate.
+During a maintenance window the queued job waits on huey's schedule until the window ends: the
+pause is a huey pre-execute hook in `hmskort.site.jobs`, so this module does not know of it.
 """
 
 from __future__ import annotations

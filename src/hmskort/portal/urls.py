@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import ordering, views
+from . import employees, ordering, views
 
 app_name = "portal"
 urlpatterns = [
@@ -61,4 +61,10 @@ urlpatterns = [
     ),
     path(_("upload/<str:token>/"), ordering.upload, name="upload"),
     path(_("my-cards/"), ordering.my_cards, name="my_cards"),
+    path(_("companies/<str:orgnr>/employees/"), employees.employees, name="employees"),
+    path(
+        _("companies/<str:orgnr>/employees/export/"),
+        employees.employees_export,
+        name="employees_export",
+    ),
 ]

@@ -35,6 +35,7 @@ from hmskort.companies.services import DelegationError, grant_delegation, revoke
 from hmskort.identifiers import format_orgnr, mask_national_id
 
 from .access import company_view, person_required
+from .employees import to_act_on
 from .forms import DelegationForm
 
 PAGE_SIZE = 25
@@ -128,6 +129,7 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
             "history": history,
             "events": events,
             "card_counts": card_counts,
+            "to_act_on": to_act_on(company),
         },
     )
 

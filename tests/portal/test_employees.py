@@ -1,0 +1,243 @@
+"""The employees' overview: every employee with the status of their card and, where it is not
+valid, every reason in plain words: what is wrong, what to do, where, and since when."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from hmskort.cards.models import CardState, CardType
+from hmskort.cards.rules import REASONS, reason_text, reason_title
+from hmskort.cards.selectors import validity_counts
+from hmskort.portal.reasons import WHERE
+from tests.factories import (
+    CardFactory,
+    EmploymentFactory,
+    PersonFactory,
+    RoleFactory,
+    SubUnitFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def company_client(log_in_as):
+    role = RoleFactory()
+    return log_in_as(PersonFactory(national_id=role.national_id)), role.company
+
+
+def url(company, lang="en"):
+    return (
+        f"/en/companies/{company.orgnr}/employees/"
+        if lang == "en"
+        else (f"/virksomheter/{company.orgnr}/ansatte/")
+    )
+
+
+def employee(company, name, **card):
+    person = PersonFactory(given_name=name, family_name="Hansen")
+    EmploymentFactory(person=person, employer=company)
+    if card:
+        CardFactory(holder=person, company=company.main_unit, **card)
+    return person
+
+
+def row_of(page: str, name: str) -> str:
+    """The table row of one employee (from their name to the end of the row)."""
+    start = page.index(f"{name} Hansen")
+    return page[start : page.index("</tr>", start)]
+
+
+def test_each_employee_has_a_status_in_words(company_client):
+    client, company = company_client
+    today = timezone.localdate()
+    employee(company, "Vera", expires_on=today + dt.timedelta(days=400))
+    employee(company, "Eli", expires_on=today + dt.timedelta(days=30))
+    employee(company, "Ivar", valid=False, reasons=["not_in_vat_register"])
+    employee(
+        company, "Olga", state=CardState.IN_PRODUCTION, valid=False, reasons=["card_not_issued"]
+    )
+    employee(company, "Nils")
+
+    page = client.get(url(company)).content.decode()
+
+    assert "Valid" in row_of(page, "Vera")
+    assert "Valid, expires within 60 days" in row_of(page, "Eli")
+    assert "Not valid" in row_of(page, "Ivar")
+    assert "Ordered or in production" in row_of(page, "Olga")
+    assert "No card" in row_of(page, "Nils")
+    assert "5 employees" in page
+
+
+REASONS_ON_LIVE_CARDS = [
+    code
+    for code in REASONS
+    if code not in ("card_terminated", "card_replaced", "card_rejected", "card_not_issued")
+]
+STATE_OF = {"card_lost": "lost", "card_stolen": "stolen", "card_blocked": "blocked"}
+
+
+@pytest.mark.parametrize("code", REASONS_ON_LIVE_CARDS)
+def test_every_reason_is_shown_with_what_to_do_where_and_since_when(company_client, code):
+    client, company = company_client
+    since = timezone.make_aware(dt.datetime(2026, 3, 4, 12, 0))
+    employee(
+        company,
+        "Ivar",
+        state=STATE_OF.get(code, CardState.ISSUED),
+        valid=False,
+        reasons=[code],
+        validity_changed_at=since,
+    )
+
+    row = row_of(client.get(url(company)).content.decode(), "Ivar")
+
+    assert str(reason_title(code)).replace("'", "&#x27;") in row
+    assert str(reason_text(code)).replace("'", "&#x27;") in row
+    assert "Not valid since 4 Mar 2026." in row
+    if code in WHERE:
+        assert f'href="{WHERE[code].url}"' in row
+        assert str(WHERE[code].name).replace("'", "&#x27;") in row
+    assert ' title="' not in row
+
+
+def test_the_overview_in_norwegian_uses_its_words_and_date_format(company_client):
+    client, company = company_client
+    since = timezone.make_aware(dt.datetime(2026, 3, 4, 12, 0))
+    employee(company, "Ivar", valid=False, reasons=["employment_ended"], validity_changed_at=since)
+    page = client.get(url(company, "nb")).content.decode()
+    assert "Ikke gyldig siden 04.03.2026." in row_of(page, "Ivar")
+    assert "Aa-registeret" in row_of(page, "Ivar")
+
+
+def test_replaced_and_terminated_cards_count_nowhere_and_a_newer_valid_card_counts(
+    company_client,
+):
+    client, company = company_client
+    person = employee(
+        company, "Rita", state=CardState.REPLACED, valid=False, reasons=["card_replaced"]
+    )
+    CardFactory(holder=person, company=company)
+    employee(company, "Tore", state=CardState.TERMINATED, valid=False, reasons=["card_terminated"])
+
+    page = client.get(url(company)).content.decode()
+
+    assert "Valid" in row_of(page, "Rita")
+    assert "No card" in row_of(page, "Tore")
+    assert validity_counts(company) == {"n_valid": 1, "n_not_valid": 0}
+
+
+def test_a_card_holder_without_an_employment_in_force_is_listed_and_said_so(company_client):
+    client, company = company_client
+    person = PersonFactory(given_name="Kari", family_name="Hansen")
+    EmploymentFactory(
+        person=person, employer=company, ends_on=timezone.localdate() - dt.timedelta(days=3)
+    )
+    CardFactory(holder=person, company=company, valid=False, reasons=["employment_ended"])
+
+    row = row_of(client.get(url(company)).content.decode(), "Kari")
+
+    assert "No employment in force" in row
+    assert "Not valid" in row
+
+
+def test_filters_by_status_unit_card_type_and_name_and_sorts(company_client):
+    client, company = company_client
+    bergen = SubUnitFactory(parent=company, name="Avdeling Bergen")
+    today = timezone.localdate()
+    employee(company, "Anne", expires_on=today + dt.timedelta(days=10))
+    employee(bergen, "Berit", valid=False, reasons=["employment_not_reported"])
+    employee(
+        company,
+        "Cato",
+        card_type=CardType.objects.get(code="cleaning"),
+        expires_on=today + dt.timedelta(days=300),
+    )
+
+    def names(**params):
+        page = client.get(url(company), params).content.decode()
+        return [n for n in ("Anne", "Berit", "Cato") if f"{n} Hansen" in page]
+
+    assert names() == ["Anne", "Berit", "Cato"]
+    assert names(status="not_valid") == ["Berit"]
+    assert names(status="expiring") == ["Anne"]
+    assert names(unit=bergen.orgnr) == ["Berit"]
+    assert names(card_type="cleaning") == ["Cato"]
+    assert names(q="ber") == ["Berit"]
+    status_sorted = client.get(url(company), {"sort": "status"}).content.decode()
+    assert status_sorted.index("Berit") < status_sorted.index("Anne") < status_sorted.index("Cato")
+    assert "Avdeling Bergen" in row_of(client.get(url(company)).content.decode(), "Berit")
+
+
+def test_the_export_is_a_csv_of_the_filtered_employees_without_national_ids(company_client):
+    client, company = company_client
+    person = employee(company, "Ivar", valid=False, reasons=["not_in_vat_register"])
+    employee(company, "Vera")
+
+    response = client.get(
+        f"/en/companies/{company.orgnr}/employees/export/", {"status": "not_valid"}
+    )
+
+    assert response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:4] == ["Name", "Date of birth", "Units", "Status"]
+    assert len(rows) == 2
+    assert rows[1][0] == "Ivar Hansen"
+    assert rows[1][3] == "Not valid"
+    assert str(reason_title("not_in_vat_register")) in rows[1][7]
+    assert person.national_id not in text
+
+
+def test_no_employee_of_another_company_is_shown_and_others_get_404(company_client, log_in_as):
+    client, company = company_client
+    other = RoleFactory().company
+    employee(other, "Fremmed")
+    employee(company, "Egen")
+
+    page = client.get(url(company)).content.decode()
+    assert "Egen Hansen" in page
+    assert "Fremmed" not in page
+    assert client.get(url(other)).status_code == 404
+    assert client.get(f"/en/companies/{other.orgnr}/employees/export/").status_code == 404
+    stranger = log_in_as(PersonFactory())
+    assert stranger.get(url(company)).status_code == 404
+
+
+def test_the_page_costs_the_same_number_of_queries_for_two_employees_as_for_forty(
+    company_client,
+):
+    client, company = company_client
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url(company)).status_code == 200
+        return len(ctx.captured_queries)
+
+    for i in range(2):
+        employee(company, f"A{i}", valid=False, reasons=["employment_not_reported"])
+    few = queries()
+    for i in range(38):
+        employee(company, f"B{i}", valid=bool(i % 2), reasons=[] if i % 2 else ["card_expired"])
+    assert queries() == few
+
+
+def test_the_company_page_leads_with_what_to_act_on(company_client):
+    client, company = company_client
+    employee(company, "Ivar", valid=False, reasons=["not_in_vat_register"])
+    employee(company, "Nils")
+
+    page = client.get(f"/en/companies/{company.orgnr}/").content.decode()
+
+    act = page[page.index("To act on") : page.index("cards-heading")]
+    assert "Not valid: <strong>1</strong>" in act
+    assert "No card: <strong>1</strong>" in act
+    assert f"/en/companies/{company.orgnr}/employees/?status=not_valid" in act
+    assert page.index("To act on") < page.index("History")
