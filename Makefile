@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 export DEBUG ?= 1
 APPS := accounts api audit backoffice cards checks companies integrations orders people portal registries site
 
-.PHONY: run test lint format messages install consumer clean
+.PHONY: run test lint format messages install consumer clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ test: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports --no-cache
 	DEBUG=0 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# Mutation testing of the core rules, identifiers, card numbers and the access check (slow, CPU
+# heavy: not part of `make test`). One module at a time: `make mutate MODULES=identifiers`.
+mutate: install
+	$(BIN)/python tools/mutate.py $(MODULES)
 
 lint: install
 	$(BIN)/ruff check src tests bench

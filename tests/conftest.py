@@ -1,6 +1,24 @@
+import datetime as dt
 import importlib
+import os
 
 import pytest
+import time_machine
+
+# Run the whole suite as if the clock said this (ISO 8601, e.g. 2028-02-29T12:00:00+01:00 or
+# 2027-12-31T23:59:59+01:00): every test starts at that instant and the clock runs on from there,
+# so a test that straddles midnight, a month's end, a year's end or a leap day shows it.
+# Tests that freeze the clock themselves still do. See README, "Development".
+TEST_CLOCK = os.environ.get("HMSKORT_TEST_CLOCK", "")
+
+
+@pytest.fixture(autouse=True)
+def _clock_from_the_environment():
+    if not TEST_CLOCK:
+        yield
+        return
+    with time_machine.travel(dt.datetime.fromisoformat(TEST_CLOCK), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

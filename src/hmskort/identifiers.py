@@ -1,7 +1,9 @@
-"""National ID numbers and organisation numbers: the one place that knows their check digits.
+"""National ID numbers, organisation numbers and postcodes: the one place that parses them.
 
 Wraps python-stdnum so that a future change of the rules (from 2032 new fødselsnumre may use
-more check-digit remainders) is made here and nowhere else.
+more check-digit remainders) is made here and nowhere else. Every parser accepts ASCII digits
+only (0-9), with spaces where people write them: `str.isdigit()` is also true for superscripts
+(²), fullwidth digits and other scripts' digits, which would otherwise be stored or crash `int()`.
 """
 
 from __future__ import annotations
@@ -17,8 +19,14 @@ class InvalidIdentifier(ValueError):
     """The value is not a valid identifier. `message` is a translatable text for the user."""
 
 
-def _digits(value: str) -> str:
-    return "".join(ch for ch in str(value) if not ch.isspace())
+# The separators a person may type inside a number: space, no-break space, tab.
+SPACES = " \u00a0\t"
+
+
+def ascii_digits(value: object, *, separators: str = SPACES) -> str | None:
+    """The value's digits with the separators removed, or None unless only ASCII digits remain."""
+    digits = "".join(ch for ch in str(value) if ch not in separators)
+    return digits if digits.isascii() and digits.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -53,8 +61,8 @@ def parse_national_id(value: str, *, allow_test: bool = False) -> NationalId:
     """
     from django.utils.translation import gettext as _
 
-    number = _digits(value)
-    if len(number) != 11 or not number.isdigit():
+    number = ascii_digits(value)
+    if number is None or len(number) != 11:
         raise InvalidIdentifier(_("A national ID number has 11 digits."))
     if _is_synthetic(number):
         if not allow_test:
@@ -70,11 +78,9 @@ def parse_national_id(value: str, *, allow_test: bool = False) -> NationalId:
     except ValidationError:
         raise InvalidIdentifier(_("This is not a valid national ID number or D-number.")) from None
     kind = "dnr" if int(number[0]) >= 4 else "fnr"
-    try:
-        birth = fodselsnummer.get_birth_date(number)
-    except ValidationError:
-        birth = None
-    return NationalId(number=number, kind=kind, birth_date=birth)
+    # validate() has read the birth date already (a number whose date is impossible or in the
+    # future is not valid), so this cannot fail.
+    return NationalId(number=number, kind=kind, birth_date=fodselsnummer.get_birth_date(number))
 
 
 def _birth_date_or_none(day: int, month: int, number: str) -> dt.date | None:
@@ -100,18 +106,23 @@ def is_valid_national_id(value: str, *, allow_test: bool = False) -> bool:
     return True
 
 
+MASKED_DIGITS = 4
+
+
 def mask_national_id(value: str) -> str:
-    """Show the birth date part only: 010190*****."""
-    number = _digits(value)
-    return number[:6] + "*****" if len(number) == 11 else "***********"
+    """Show the last four digits only: *******2345. The first six are the birth date."""
+    number = ascii_digits(value)
+    if number is None or len(number) != 11:
+        return "*" * 11
+    return "*" * (11 - MASKED_DIGITS) + number[-MASKED_DIGITS:]
 
 
 def parse_orgnr(value: str) -> str:
     """Validate an organisation number and return its 9 digits. Raises InvalidIdentifier."""
     from django.utils.translation import gettext as _
 
-    number = _digits(value)
-    if len(number) != 9 or not number.isdigit():
+    number = ascii_digits(value)
+    if number is None or len(number) != 9:
         raise InvalidIdentifier(_("An organisation number has 9 digits."))
     try:
         orgnr.validate(number)
@@ -129,7 +140,18 @@ def is_valid_orgnr(value: str) -> bool:
 
 
 def format_orgnr(value: str) -> str:
+    """974760673 as 974 760 673, as Enhetsregisteret writes it; anything else unchanged."""
     return f"{value[:3]} {value[3:6]} {value[6:]}" if len(value) == 9 else value
+
+
+def parse_postcode(value: str) -> str:
+    """A Norwegian postcode: four ASCII digits (0001-9999). Raises InvalidIdentifier."""
+    from django.utils.translation import gettext as _
+
+    number = ascii_digits(str(value).strip(), separators="")
+    if number is None or len(number) != 4 or number == "0000":
+        raise InvalidIdentifier(_("A postcode has 4 digits."))
+    return number
 
 
 def make_national_id(

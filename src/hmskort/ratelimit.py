@@ -92,10 +92,31 @@ def client_ip(request: HttpRequest) -> str:
     return remote
 
 
+def client_key(request: HttpRequest) -> str:
+    """What anonymous limits count by: the client's IPv4 address, or its IPv6 /64 (one
+    subscriber is given a whole /64, so counting single IPv6 addresses would give unlimited
+    checks)."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+DAY = 86400
+
+
 def hit_anonymous(request: HttpRequest) -> Limit:
-    return hit(
-        "ip",
-        client_ip(request),
-        limit=settings.HMSKORT_CHECK_RATE_PER_MINUTE,
-        window=60,
-    )
+    """Anonymous card checks: per client (IPv4 address or IPv6 /64) and minute, and per client
+    and day (a steady 60 a minute would otherwise be 86,400 a day)."""
+    client = client_key(request)
+    per_minute = hit("ip", client, limit=settings.HMSKORT_CHECK_RATE_PER_MINUTE, window=60)
+    if not per_minute.allowed:
+        return per_minute
+    daily = hit("ip-day", client, limit=settings.HMSKORT_CHECK_RATE_PER_DAY, window=DAY)
+    return daily if not daily.allowed else per_minute

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "hmskort.site.headers.SecurityHeadersMiddleware",
+    "hmskort.api.middleware.JsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     # During a maintenance window: 503 for the portal, login and back office; the check answers.
@@ -196,7 +198,6 @@ CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -348,8 +349,14 @@ HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHA
 # --- Card check and API (checks, api, integrations) ----------------------------------------------
 # Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.
 HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
+# ... and per client IP (an IPv6 client counts by its /64) and day (days start at 00:00 UTC).
+HMSKORT_CHECK_RATE_PER_DAY = int(os.environ.get("HMSKORT_CHECK_RATE_PER_DAY", "2000"))
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
 HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
+# X-Forwarded-Proto says "https" only behind a proxy that sets it: believed only when proxies are
+# configured (otherwise any client could claim a secure connection).
+if HMSKORT_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Webhooks: retries with exponential backoff (base, 2 x base, …) until the attempts run out.
 HMSKORT_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("HMSKORT_WEBHOOK_MAX_ATTEMPTS", "8"))
 HMSKORT_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("HMSKORT_WEBHOOK_RETRY_BASE_SECONDS", "30"))

@@ -25,7 +25,7 @@ def test_the_test_login_lists_the_persons_with_local_roles_masked(client):
     assert "Lokal testinnlogging" in page
     assert "Logg inn som Siri Sjef" in page
     assert "Fjord Bygg AS (DAGL)" in page
-    assert role.national_id[:6] + "*****" in page
+    assert "*******" + role.national_id[-4:] in page
     assert "Revisor Rolf" not in page
 
 
@@ -50,6 +50,24 @@ def test_the_test_login_refuses_an_invalid_national_id_number(client):
 
     assert "ikke et gyldig fødselsnummer" in response.content.decode()
     assert "person_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2\u00b2",
+        "\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10\uff11",
+        "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660",
+    ],
+)
+@override_settings(**TEST_LOGIN)
+def test_the_test_login_refuses_digits_of_other_scripts_with_a_message(client, value):
+    response = client.post("/logg-inn/test/", {"national_id": value}, follow=True)
+
+    assert response.status_code == 200
+    assert "11 sifre" in response.content.decode()
+    assert "person_id" not in client.session
+    assert not Person.objects.exists()
 
 
 @override_settings(**TEST_LOGIN)

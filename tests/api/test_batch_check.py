@@ -1,6 +1,7 @@
 """POST /api/v1/cards/check: API keys, the crew-list answer, quotas."""
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -84,6 +85,9 @@ def test_keys_are_stored_only_as_a_hash_with_a_visible_prefix(api_key):
     assert plaintext.startswith(stored.prefix)
 
 
+# The per-minute and daily windows are fixed windows of the clock: frozen, a test never straddles
+# two of them.
+@time_machine.travel("2026-06-15 10:20:30+00:00", tick=False)
 def test_per_key_rate_limit_answers_429_with_retry_after(client, make_key):
     _key, plaintext = make_key(rate_per_minute=2)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
@@ -92,9 +96,10 @@ def test_per_key_rate_limit_answers_429_with_retry_after(client, make_key):
     assert post(client, body, **auth).status_code == 200
     response = post(client, body, **auth)
     assert response.status_code == 429
-    assert int(response["Retry-After"]) >= 1
+    assert response["Retry-After"] == "30"
 
 
+@time_machine.travel("2026-06-15 10:20:30+00:00", tick=False)
 def test_daily_quota_counts_card_numbers(client, make_key):
     _key, plaintext = make_key(daily_quota=5)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
@@ -102,6 +107,16 @@ def test_daily_quota_counts_card_numbers(client, make_key):
     response = post(client, {"card_numbers": ["1"] * 2}, **auth)
     assert response.status_code == 429
     assert response.json()["code"] == "rate_limited"
+
+
+@time_machine.travel("2026-06-15 23:59:59+00:00", tick=False)
+def test_a_refused_batch_uses_up_none_of_the_daily_quota(client, make_key):
+    _key, plaintext = make_key(daily_quota=5)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    assert post(client, {"card_numbers": ["1"] * 6}, **auth).status_code == 429
+    assert post(client, {"card_numbers": ["1"] * 6}, **auth).status_code == 429
+    assert post(client, {"card_numbers": ["1"] * 5}, **auth).status_code == 200
+    assert post(client, {"card_numbers": ["1"]}, **auth).status_code == 429
 
 
 def test_get_with_a_key_counts_against_the_key_not_the_ip(client, settings, auth):

@@ -51,3 +51,36 @@ def test_the_api_never_answers_with_a_server_error(case, bearer):
         headers={"Authorization": f"Bearer {bearer}"},
         checks=[not_a_server_error, response_schema_conformance],
     )
+
+
+def test_api_workflows_along_the_openapi_links_never_fail(bearer):
+    """Stateful: schemathesis chains calls along the schema's links (check a batch, then the
+    first card; set the webhook, subscribe, read the deliveries, remove the endpoint)."""
+    from hmskort.api.urls import api
+
+    links = [
+        name
+        for path in api.get_openapi_schema()["paths"].values()
+        for operation in path.values()
+        for answer in operation.get("responses", {}).values()
+        for name in answer.get("links", {})
+    ]
+    assert {"CheckTheFirstCard", "SubscribeToCards", "ReadTheDeliveries"} <= set(links)
+
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": {"Authorization": f"Bearer {bearer}"}}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance]
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=8,
+            stateful_step_count=4,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

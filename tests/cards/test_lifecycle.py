@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -30,15 +31,15 @@ def issue(card):
     return services.card_issue(card=card, actor=STAFF)
 
 
+@time_machine.travel(dt.datetime(2026, 3, 10, 9, 0, tzinfo=dt.UTC), tick=False)
 def test_an_ordered_card_is_not_valid_until_it_is_issued_and_then_valid_for_two_years():
     card = order()
     assert (card.valid, card.reasons, card.state) == (False, ["card_not_issued"], "ordered")
 
     card = issue(card)
-    today = timezone.localdate()
     assert card.state == CardState.ISSUED
-    assert card.issued_on == today
-    assert card.expires_on == today.replace(year=today.year + 2)
+    assert card.issued_on == dt.date(2026, 3, 10)
+    assert card.expires_on == dt.date(2028, 3, 10)
     assert (card.valid, card.reasons) == (True, [])
     actions = list(
         AuditEvent.objects.filter(object_id=str(card.pk))
@@ -111,7 +112,45 @@ def test_a_worker_with_two_employers_gets_two_cards():
     first = order()
     second_company = registered_company()
     second = order(company=second_company, person=first.holder)
-    assert first.company != second.company
+    cards = Card.objects.filter(holder=first.holder).order_by("pk")
+    assert [(c.company_id, c.state) for c in cards] == [
+        (first.company_id, CardState.ORDERED),
+        (second_company.pk, CardState.ORDERED),
+    ]
+    assert second.number != first.number
+
+
+# Issued on 29 February, a card expires on 28 February two years later (that year has no 29th),
+# whatever the day the tests run: the clock is set to the day of issue (Oslo time).
+@pytest.mark.parametrize(
+    ("now", "issued_on", "expires_on"),
+    [
+        (
+            dt.datetime(2028, 2, 29, 11, 0, tzinfo=dt.UTC),
+            dt.date(2028, 2, 29),
+            dt.date(2030, 2, 28),
+        ),
+        (
+            dt.datetime(2027, 2, 28, 11, 0, tzinfo=dt.UTC),
+            dt.date(2027, 2, 28),
+            dt.date(2029, 2, 28),
+        ),
+        (dt.datetime(2026, 2, 28, 23, 30, tzinfo=dt.UTC), dt.date(2026, 3, 1), dt.date(2028, 3, 1)),
+        (
+            dt.datetime(2027, 12, 31, 22, 59, 59, tzinfo=dt.UTC),
+            dt.date(2027, 12, 31),
+            dt.date(2029, 12, 31),
+        ),
+    ],
+)
+def test_a_card_issued_on_29_february_expires_on_28_february_two_years_later(
+    now, issued_on, expires_on
+):
+    with time_machine.travel(now, tick=False):
+        card = issue(order())
+        assert card.issued_on == issued_on
+        assert card.expires_on == expires_on
+        assert card.valid is True
 
 
 def test_a_cleaning_company_may_only_order_cleaning_cards():

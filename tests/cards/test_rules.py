@@ -209,3 +209,11 @@ def test_the_rules_are_total_deterministic_and_valid_exactly_when_there_is_no_re
 def test_only_an_issued_card_can_be_valid(facts):
     if evaluate(facts).valid:
         assert facts.state == "issued"
+
+
+def test_an_unknown_reason_code_is_shown_as_itself_rather_than_failing():
+    from hmskort.cards.rules import reason_text, reason_title
+
+    assert reason_title("a_reason_from_a_newer_version") == "a_reason_from_a_newer_version"
+    assert reason_text("a_reason_from_a_newer_version") == "a_reason_from_a_newer_version"
+    assert reason_title("employment_ended") != "employment_ended"

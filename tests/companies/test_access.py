@@ -10,12 +10,11 @@ from django.utils import timezone
 from hmskort.audit.services import Actor
 from hmskort.companies.models import Delegation
 from hmskort.companies.selectors import DELEGATION, ROLE, access_for, companies_for
-from hmskort.companies.services import DelegationError, grant_delegation
+from hmskort.companies.services import DelegationError, grant_delegation, revoke_delegation
 from tests.factories import CompanyFactory, RoleFactory, SubUnitFactory, national_id_for
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
 PER = national_id_for(dt.date(1990, 4, 4), 4)
 
 
@@ -53,14 +52,15 @@ def test_roles_without_ordering_rights_give_no_access(code):
     ],
 )
 def test_a_delegation_gives_access_only_while_in_force(starts, ends, revoked, in_force):
+    today = timezone.localdate()
     company = CompanyFactory()
     Delegation.objects.create(
         company=company,
         national_id=PER,
         grantee_name="Per",
         granted_by_national_id="x",
-        starts_on=None if starts is None else TODAY + dt.timedelta(days=starts),
-        ends_on=None if ends is None else TODAY + dt.timedelta(days=ends),
+        starts_on=None if starts is None else today + dt.timedelta(days=starts),
+        ends_on=None if ends is None else today + dt.timedelta(days=ends),
         revoked_at=timezone.now() if revoked else None,
     )
 
@@ -109,6 +109,62 @@ def test_a_delegate_cannot_delegate_further():
             grantee_name="Pål",
         )
     assert Delegation.objects.count() == 1
+
+
+def test_a_role_registered_on_a_sub_unit_gives_no_access_to_it_or_to_its_main_unit():
+    main = CompanyFactory()
+    unit = SubUnitFactory(parent=main)
+    role = RoleFactory(company=unit, code="DAGL")
+
+    assert access_for(role.national_id, unit) is None
+    assert access_for(role.national_id, main) is None
+    assert companies_for(role.national_id) == []
+    with pytest.raises(DelegationError):
+        grant_delegation(
+            company=main,
+            grantor_national_id=role.national_id,
+            actor=Actor.system("test"),
+            national_id=PER,
+            grantee_name="Per",
+        )
+    assert not Delegation.objects.exists()
+
+
+def test_a_sub_unit_role_holder_cannot_revoke_what_the_main_unit_gave():
+    main = CompanyFactory()
+    unit = SubUnitFactory(parent=main)
+    holder = RoleFactory(company=main, code="DAGL")
+    sub_unit_role = RoleFactory(company=unit, code="DAGL")
+    delegation = grant_delegation(
+        company=main,
+        grantor_national_id=holder.national_id,
+        actor=Actor.system("test"),
+        national_id=PER,
+        grantee_name="Per",
+    )
+
+    with pytest.raises(DelegationError):
+        revoke_delegation(
+            delegation=delegation,
+            revoker_national_id=sub_unit_role.national_id,
+            actor=Actor.system("test"),
+        )
+    delegation.refresh_from_db()
+    assert delegation.revoked_at is None
+
+
+def test_a_role_on_the_main_unit_is_the_access_on_every_sub_unit_via_the_main_unit():
+    main = CompanyFactory()
+    unit = SubUnitFactory(parent=main)
+    role = RoleFactory(company=main, code="DAGL")
+    RoleFactory(company=main, code="LEDE", national_id=role.national_id)
+
+    for company in (main, unit):
+        access = access_for(role.national_id, company)
+        assert (access.company, access.via, access.kind) == (company, main, ROLE)
+        assert access.role_codes == ("DAGL", "LEDE")
+        assert access.can_delegate
+        assert access.delegation_id is None
 
 
 def test_access_is_given_on_the_main_unit_only():

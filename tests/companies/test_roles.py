@@ -178,6 +178,13 @@ def test_the_authorised_roles_api_is_asked_again_when_it_is_briefly_unavailable(
     facts = source.roles_for_company(orgnr)
 
     assert [(f.national_id, f.code) for f in facts] == [(KARI, "DAGL")]
+    # Asked twice: the busy answer, then the one that counted, both with the token.
+    httpserver.check_assertions()
+    assert [(r.path, r.headers["Authorization"]) for r, _ in httpserver.log] == [
+        (path, "Bearer t0ken"),
+        (path, "Bearer t0ken"),
+    ]
+    assert [response.status_code for _, response in httpserver.log] == [503, 200]
 
 
 def test_a_register_that_cannot_be_reached_raises_and_keeps_nothing_half_done(httpserver):

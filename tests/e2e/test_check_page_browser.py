@@ -38,6 +38,11 @@ def test_a_checker_types_a_number_sees_valid_then_types_a_typo_and_sees_the_mess
     live_server, page
 ):
     card = CardFactory(holder__given_name="Kari", holder__family_name="Nordmann")
+    blocked = []
+    page.on(
+        "console",
+        lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     page.goto(f"{live_server.url}/en/check/")
     page.get_by_label("Card number").fill(format_card_number(card.number))
     page.get_by_role("button", name="Check card").click()
@@ -52,3 +57,5 @@ def test_a_checker_types_a_number_sees_valid_then_types_a_typo_and_sees_the_mess
     message = page.locator("#number-error")
     message.wait_for()
     assert "mistyped" in message.inner_text()
+    # htmx and the page run under the Content-Security-Policy without anything being blocked.
+    assert blocked == []

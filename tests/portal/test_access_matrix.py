@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -22,8 +23,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TODAY = timezone.localdate()
-
 
 def delegate(company, person, **kwargs):
     return Delegation.objects.create(
@@ -37,19 +36,31 @@ def delegate(company, person, **kwargs):
 
 @pytest.fixture
 def world():
+    today = timezone.localdate()  # per test: a module constant goes stale past midnight
     acme = CompanyFactory(name="Acme Bygg AS")
     card = CardFactory(company=acme, holder__given_name="Acmeansatt")
     unit = SubUnitFactory(parent=acme, name="Acme Bygg avd. Bergen")
     other_company = CompanyFactory(name="Konkurrent AS")
     people = {
         kind: PersonFactory()
-        for kind in ("holder", "delegate", "expired", "not_started", "revoked", "other", "nobody")
+        for kind in (
+            "holder",
+            "delegate",
+            "expired",
+            "not_started",
+            "revoked",
+            "other",
+            "nobody",
+            "sub_unit_role",
+        )
     }
     RoleFactory(company=acme, national_id=people["holder"].national_id, code="DAGL")
     RoleFactory(company=other_company, national_id=people["other"].national_id, code="LEDE")
-    target = delegate(acme, people["delegate"], ends_on=TODAY + dt.timedelta(days=30))
-    delegate(acme, people["expired"], ends_on=TODAY - dt.timedelta(days=1))
-    delegate(acme, people["not_started"], starts_on=TODAY + dt.timedelta(days=1))
+    # A role registered on the sub-unit: no access, to the sub-unit or to the main unit.
+    RoleFactory(company=unit, national_id=people["sub_unit_role"].national_id, code="DAGL")
+    target = delegate(acme, people["delegate"], ends_on=today + dt.timedelta(days=30))
+    delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=1))
+    delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=1))
     delegate(acme, people["revoked"], revoked_at=timezone.now())
     address = delivery_address_add(
         company=acme,
@@ -156,7 +167,9 @@ def test_a_delegate_in_force_sees_the_company_but_cannot_delegate_or_revoke(worl
     assert "Acme Bygg AS" in client.get("/virksomheter/").content.decode()
 
 
-@pytest.mark.parametrize("kind", ["expired", "not_started", "revoked", "other", "nobody"])
+@pytest.mark.parametrize(
+    "kind", ["expired", "not_started", "revoked", "other", "nobody", "sub_unit_role"]
+)
 def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_in_as, kind):
     client = log_in_as(world[kind])
     urls = company_urls(world)
@@ -178,13 +191,25 @@ def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_i
         assert "Acmeansatt" not in client.get(f"/virksomheter/{own}/kort/").content.decode()
 
 
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+
 def test_an_unknown_organisation_number_answers_exactly_like_a_forbidden_one(world, log_in_as):
     client = log_in_as(world["other"])
+    acme = world["acme"].orgnr
 
-    forbidden = client.get(f"/virksomheter/{world['acme'].orgnr}/")
-    unknown = client.get("/virksomheter/999999999/")
+    for path in ("/virksomheter/{}/", "/virksomheter/{}/kort/", "/en/companies/{}/"):
+        forbidden = client.get(path.format(acme))
+        unknown = client.get(path.format("999999999"))
 
-    assert forbidden.status_code == unknown.status_code == 404
+        assert forbidden.status_code == unknown.status_code == 404
+        # The same page, word for word, once the organisation number itself is taken out.
+        # (The per-response masking of the CSRF token in the logout form differs by design.)
+        page = _without_csrf(forbidden.content.decode().replace(acme, "999999999"))
+        assert page == _without_csrf(unknown.content.decode())
+        assert "Acme" not in page
+        assert sorted(forbidden.headers) == sorted(unknown.headers)
 
 
 def test_a_role_holder_of_another_company_cannot_see_a_delegation_through_their_own_company(

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import pytest
@@ -92,3 +93,94 @@ def test_truncated_json_changes_nothing_and_the_command_says_so(tmp_path):
         call_command("registries", "import", "bemanning", str(path))
     assert RegistryRun.objects.get().status == RegistryRun.Status.FAILED
     assert StaffingApproval.objects.get(orgnr=orgnr).approved is True
+
+
+@pytest.mark.parametrize("depth", [100_000, 1_000_000])
+def test_deeply_nested_json_ends_the_run_as_failed_with_a_clear_message(tmp_path, depth):
+    orgnr = orgnr_for(505)
+    StaffingApproval.objects.create(
+        orgnr=orgnr, status="Godkjent", approved=True, read_at=timezone.now()
+    )
+    path = tmp_path / "bemanning.json"
+    path.write_text("[" * depth + "]" * depth)
+    run = bemanning.sync(path=path)
+    assert run.status == RegistryRun.Status.FAILED
+    assert run.finished_at is not None
+    assert "nested too deeply" in run.message
+    assert RegistryRun.objects.get().status == RegistryRun.Status.FAILED
+    assert StaffingApproval.objects.get(orgnr=orgnr).approved is True
+
+
+def test_an_unexpected_error_while_reading_still_ends_the_run_as_failed(tmp_path, monkeypatch):
+    def broken(data, read_from):
+        raise KeyError("surprise")
+
+    monkeypatch.setattr(
+        bemanning, "REGISTER", dataclasses.replace(bemanning.REGISTER, parse=broken)
+    )
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(bemanning_json([(orgnr_for(506), "Folk AS", "Godkjent")]))
+    with pytest.raises(KeyError):
+        bemanning.sync(path=path)
+    run = RegistryRun.objects.get()
+    assert run.status == RegistryRun.Status.FAILED
+    assert run.finished_at is not None
+    assert "KeyError" in run.message
+    assert not StaffingApproval.objects.exists()
+
+
+def test_a_file_marking_many_agencies_approved_at_once_is_held(tmp_path):
+    for i in range(30):
+        StaffingApproval.objects.create(
+            orgnr=orgnr_for(600 + i),
+            name=f"Byrå {i}",
+            status="Ikke godkjent",
+            approved=False,
+            read_at=timezone.now(),
+        )
+    StaffingApproval.objects.create(
+        orgnr=orgnr_for(700),
+        name="Folk AS",
+        status="Godkjent",
+        approved=True,
+        read_at=timezone.now(),
+    )
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(
+        bemanning_json(
+            [(orgnr_for(600 + i), f"Byrå {i}", "Godkjent") for i in range(30)]
+            + [(orgnr_for(700), "Folk AS", "Godkjent")]
+        )
+    )
+    run = bemanning.sync(path=path)
+    assert run.status == RegistryRun.Status.HELD
+    assert "30" in run.message and "would start meeting" in run.message
+    assert StaffingApproval.objects.filter(approved=True).count() == 1
+
+
+def test_a_few_new_approvals_go_through(tmp_path):
+    StaffingApproval.objects.create(
+        orgnr=orgnr_for(710),
+        name="Folk AS",
+        status="Godkjent",
+        approved=True,
+        read_at=timezone.now(),
+    )
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(
+        bemanning_json(
+            [(orgnr_for(710), "Folk AS", "Godkjent")]
+            + [(orgnr_for(720 + i), f"Nytt byrå {i}", "Godkjent") for i in range(3)]
+        )
+    )
+    run = bemanning.sync(path=path)
+    assert run.status == RegistryRun.Status.OK
+    assert StaffingApproval.objects.filter(approved=True).count() == 4
+
+
+def test_the_first_file_ever_read_is_not_held_for_its_many_approvals(tmp_path):
+    path = tmp_path / "bemanning.json"
+    path.write_bytes(
+        bemanning_json([(orgnr_for(800 + i), f"Byrå {i}", "Godkjent") for i in range(50)])
+    )
+    assert bemanning.sync(path=path).status == RegistryRun.Status.OK

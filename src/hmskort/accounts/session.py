@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 from django.utils import timezone
 
 from hmskort.people.models import Person
@@ -17,8 +18,10 @@ AT_KEY = "login_at"
 def log_in(
     request: HttpRequest, person: Person, *, method: str, id_token: str = "", acr: str = ""
 ) -> None:
-    """Start a fresh session for the person: a new session key, nothing carried over."""
+    """Start a fresh session for the person: a new session key and a new CSRF token, nothing
+    carried over (a token planted before login is worth nothing after it)."""
     request.session.flush()
+    rotate_token(request)
     request.session[PERSON_KEY] = person.pk
     request.session[METHOD_KEY] = method
     request.session[AT_KEY] = timezone.now().isoformat()

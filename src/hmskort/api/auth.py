@@ -37,6 +37,12 @@ def hit_key(api_key: ApiKey, *, cards: int = 0) -> ratelimit.Limit:
     per_minute = ratelimit.hit("key", str(api_key.pk), limit=api_key.rate_per_minute, window=60)
     if not per_minute.allowed or not cards:
         return per_minute
-    return ratelimit.hit(
+    daily = ratelimit.hit(
         "key-day", str(api_key.pk), limit=api_key.daily_quota, window=86400, cost=cards
     )
+    if not daily.allowed:
+        # A refused batch checks nothing, so it uses up none of the quota.
+        ratelimit.hit(
+            "key-day", str(api_key.pk), limit=api_key.daily_quota, window=86400, cost=-cards
+        )
+    return daily

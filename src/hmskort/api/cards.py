@@ -98,6 +98,23 @@ _EMPTY = dict.fromkeys(
         "its per-minute limit (429 with Retry-After). With `subscribe: true` the key's webhook "
         "is told when any card found changes validity."
     ),
+    # OpenAPI links: what a client (and the stateful API test) may do next with the answer.
+    openapi_extra={
+        "responses": {
+            200: {
+                "links": {
+                    "CheckTheFirstCard": {
+                        "operationId": "hmskort_api_cards_get_card",
+                        "parameters": {"card_number": "$response.body#/results/0/card_number"},
+                    },
+                    "UnsubscribeTheFirstCard": {
+                        "operationId": "hmskort_api_webhooks_unsubscribe",
+                        "parameters": {"card_number": "$response.body#/results/0/card_number"},
+                    },
+                }
+            }
+        }
+    },
 )
 def check_cards(request: HttpRequest, body: CheckRequest):
     api_key = request.auth

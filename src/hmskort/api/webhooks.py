@@ -38,6 +38,16 @@ def _limited(request: HttpRequest):
     "/endpoint",
     response={200: WebhookSecretOut, 401: Error, 422: Error, 429: Error},
     summary="Set the URL events are posted to (returns a new signing secret)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "links": {
+                    "ReadTheEndpoint": {"operationId": "hmskort_api_webhooks_get_endpoint"},
+                    "SubscribeToCards": {"operationId": "hmskort_api_webhooks_subscribe"},
+                }
+            }
+        }
+    },
 )
 def set_endpoint(request: HttpRequest, body: WebhookIn):
     if rejected := _limited(request):
@@ -80,11 +90,24 @@ def delete_endpoint(request: HttpRequest):
     "/subscriptions",
     response={200: SubscribeResponse, 401: Error, 409: Error, 422: Error, 429: Error, 503: Error},
     summary="Subscribe to cards by number",
+    openapi_extra={
+        "responses": {
+            200: {
+                "links": {
+                    "ReadTheDeliveries": {"operationId": "hmskort_api_webhooks_deliveries"},
+                    "RemoveTheEndpoint": {"operationId": "hmskort_api_webhooks_delete_endpoint"},
+                }
+            }
+        }
+    },
 )
 def subscribe(request: HttpRequest, body: SubscribeRequest):
-    if rejected := _limited(request):
-        return rejected
     with translation.override(request_language(request)):
+        # The answer tells which numbers exist: each one counts against the daily quota, as in
+        # the batch check, or subscribing would be an unmetered way to enumerate card numbers.
+        limit = hit_key(request.auth, cards=len(body.card_numbers))
+        if not limit.allowed:
+            return too_many(limit)
         if not request.auth.webhook_url:
             return Status(409, {"detail": _("Set a webhook URL first."), "code": "no_webhook"})
         numbers, not_found = [], []

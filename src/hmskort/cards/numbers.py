@@ -13,6 +13,8 @@ import secrets
 from django.utils.translation import gettext_lazy as _
 from stdnum import damm
 
+from hmskort.identifiers import SPACES, ascii_digits
+
 CARD_NUMBER_LENGTH = 12
 
 
@@ -47,9 +49,11 @@ def new_qr_token() -> str:
 
 
 def normalise_card_number(value: str) -> str:
-    """Strip spaces and dashes; raise InvalidCardNumber (with a reason code) if malformed."""
-    digits = "".join(ch for ch in str(value) if ch not in " -\u00a0\t")
-    if not digits.isdigit() or len(digits) != CARD_NUMBER_LENGTH:
+    """Strip spaces and dashes; raise InvalidCardNumber (with a reason code) if malformed.
+
+    ASCII digits only: fullwidth or superscript digits are refused, never stored or looked up."""
+    digits = ascii_digits(value, separators=SPACES + "-")
+    if digits is None or len(digits) != CARD_NUMBER_LENGTH:
         raise InvalidCardNumber("length")
     if not damm.is_valid(digits):
         raise InvalidCardNumber("check_digit")

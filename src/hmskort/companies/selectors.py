@@ -1,8 +1,10 @@
 """Reads about companies, and THE access check for company data.
 
 `access_for` is the one answer to "may this person see this company's data?": an ordering role in
-the company or in its main unit, or a delegation in force for either. Every portal view goes
-through it (see hmskort.portal.access).
+the main unit, or a delegation in force on it, covers the main unit and every sub-unit. A role
+registered on a sub-unit gives no access: the cards and the delegations are the main unit's (the
+legal entity's), and only its roles speak for it (docs/login.md). Every portal view and the
+delegation services go through it (see hmskort.portal.access).
 """
 
 from __future__ import annotations
@@ -57,15 +59,13 @@ def access_for(
     if not national_id or company is None:
         return None
     units = _units(company)
-    held = list(
-        Role.objects.filter(
-            company_id__in=units, national_id=national_id, code__in=ORDERING_ROLE_CODES
-        ).values_list("code", "company_id")
-    )
-    if held:
-        codes = tuple(sorted({code for code, _ in held}))
-        via = company if any(unit == company.pk for _, unit in held) else company.main_unit
-        return Access(company=company, via=via, kind=ROLE, role_codes=codes)
+    main = company.main_unit
+    held = Role.objects.filter(
+        company_id=main.pk, national_id=national_id, code__in=ORDERING_ROLE_CODES
+    ).values_list("code", flat=True)
+    codes = tuple(sorted(set(held)))
+    if codes:
+        return Access(company=company, via=main, kind=ROLE, role_codes=codes)
     delegation = (
         delegations_in_force(today)
         .filter(company_id__in=units, national_id=national_id)
@@ -101,7 +101,9 @@ def companies_for(national_id: str, *, today: dt.date | None = None) -> list[Com
     """Every company the person holds an ordering role in or has a delegation in force for."""
     entries: dict[int, CompanyEntry] = {}
     roles = (
-        Role.objects.filter(national_id=national_id, code__in=ORDERING_ROLE_CODES)
+        Role.objects.filter(
+            national_id=national_id, code__in=ORDERING_ROLE_CODES, company__parent__isnull=True
+        )
         .select_related("company")
         .order_by("company__name", "code")
     )
@@ -135,9 +137,9 @@ class AccessHolder:
 
 
 def role_holders(company: Company) -> list[AccessHolder]:
-    """Ordering role holders of the company and of its main unit, one line per person and unit."""
+    """The main unit's ordering role holders (the ones with access), one line per person."""
     rows = (
-        Role.objects.filter(company_id__in=_units(company), code__in=ORDERING_ROLE_CODES)
+        Role.objects.filter(company_id=company.main_unit.pk, code__in=ORDERING_ROLE_CODES)
         .select_related("company")
         .order_by("company_id", "holder_name", "national_id", "code")
     )
@@ -198,7 +200,9 @@ def persons_for_test_login() -> list[dict]:
     """
     persons: dict[str, dict] = {}
     roles = (
-        Role.objects.filter(source="local", code__in=ORDERING_ROLE_CODES)
+        Role.objects.filter(
+            source="local", code__in=ORDERING_ROLE_CODES, company__parent__isnull=True
+        )
         .select_related("company")
         .order_by("holder_name", "national_id", "company__name")
     )

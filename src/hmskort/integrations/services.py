@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
@@ -90,14 +90,27 @@ def revoke_api_key(*, api_key: ApiKey, actor: Actor) -> ApiKey:
 
 
 def validate_webhook_url(url: str) -> str:
-    """An absolute https URL (http only where settings allow it, e.g. tests)."""
+    """An absolute https URL (http only where settings allow it, e.g. tests), without a user name
+    or password, whose host resolves only to public addresses (see `webhook_addresses`)."""
     url = (url or "").strip()
     try:
         URLValidator(schemes=["https", "http"])(url)
     except ValidationError as exc:
         raise ValidationError(_("Enter a valid absolute URL.")) from exc
-    if urlsplit(url).scheme != "https" and not settings.HMSKORT_WEBHOOK_ALLOW_HTTP:
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not settings.HMSKORT_WEBHOOK_ALLOW_HTTP:
         raise ValidationError(_("The webhook URL must use https."))
+    if parts.username is not None or parts.password is not None:
+        raise ValidationError(_("The webhook URL must not contain a user name or password."))
+    if not settings.HMSKORT_WEBHOOK_ALLOW_PRIVATE:
+        try:
+            webhook_addresses(url)
+        except UnknownHost as exc:
+            raise ValidationError(_("The webhook URL's host cannot be found.")) from exc
+        except AddressNotAllowed as exc:
+            raise ValidationError(
+                _("The webhook URL must lead to a public address, not into a private network.")
+            ) from exc
     return url
 
 
@@ -224,20 +237,111 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=base * 2 ** max(0, attempts - 1))
 
 
-def _address_allowed(url: str) -> bool:
-    """Refuse to post into private networks (SSRF), unless settings allow it (tests, dev)."""
-    if settings.HMSKORT_WEBHOOK_ALLOW_PRIVATE:
-        return True
-    host = urlsplit(url).hostname or ""
+class UnknownHost(Exception):
+    """The webhook URL's host does not resolve."""
+
+
+class AddressNotAllowed(Exception):
+    """The webhook URL's host resolves to an address webhooks may not reach."""
+
+
+# Ranges `is_global` lets through but a webhook must not reach: NAT64 (the well-known prefix maps
+# every IPv4 address, loopback and private ones included, into IPv6) and shared address space.
+_NOT_REACHABLE = (
+    ipaddress.ip_network("64:ff9b::/96"),
+    ipaddress.ip_network("100.64.0.0/10"),
+)
+
+
+def address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Public unicast only: no loopback, private, link-local, CGNAT, NAT64, multicast,
+    unspecified or reserved address (IPv4-mapped IPv6 addresses are judged as IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not (
+        not address.is_global
+        or address.is_multicast
+        or address.is_unspecified
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_private
+        or address.is_reserved
+        or any(address in network for network in _NOT_REACHABLE)
+    )
+
+
+def webhook_addresses(url: str) -> list[str]:
+    """Resolve the URL's host once and return its addresses, to connect to these and no others
+    (a second lookup by the HTTP client could answer differently: DNS rebinding). Every address
+    must be allowed, unless settings allow private ones (tests, development)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError:
-        return False
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if not ip.is_global:
-            return False
-    return True
+        infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise UnknownHost(host) from exc
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not addresses:
+        raise UnknownHost(host)
+    if not settings.HMSKORT_WEBHOOK_ALLOW_PRIVATE and not all(
+        address_allowed(ipaddress.ip_address(a.split("%")[0])) for a in addresses
+    ):
+        raise AddressNotAllowed(host)
+    return addresses
+
+
+def _transport() -> httpx.BaseTransport | None:
+    """The HTTP transport (None: httpx's own). Tests replace it to see what would be sent."""
+    return None
+
+
+def _post_pinned(url: str, address: str, *, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    """POST to `address` (already checked) with the URL's host name as Host and TLS server name,
+    so the certificate is still verified for the host name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = literal + (f":{parts.port}" if parts.port else "")
+    target = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    host_header = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    with httpx.Client(
+        transport=_transport(),
+        timeout=settings.HMSKORT_WEBHOOK_TIMEOUT_SECONDS,
+        follow_redirects=False,
+        trust_env=False,
+    ) as client:
+        return client.post(
+            target,
+            content=body,
+            headers={**headers, "Host": host_header},
+            extensions=extensions,
+        )
+
+
+def _post_to_webhook(url: str, *, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """(status code, error for the delivery log). The log shows the integrator a short generic
+    error, never the socket's or resolver's text."""
+    try:
+        addresses = webhook_addresses(url)
+    except UnknownHost:
+        return None, "host not found"
+    except AddressNotAllowed:
+        return None, "address not allowed"
+    for address in addresses:
+        try:
+            response = _post_pinned(url, address, body=body, headers=headers)
+        except httpx.ConnectError as exc:
+            log.info("webhook connection failed: %s", type(exc).__name__)
+            continue
+        except httpx.TimeoutException:
+            return None, "timeout"
+        except httpx.HTTPError as exc:
+            log.info("webhook delivery failed: %s", type(exc).__name__)
+            return None, "connection failed"
+        status_code = response.status_code
+        return status_code, "" if 200 <= status_code < 300 else f"HTTP {status_code}"
+    return None, "connection failed"
 
 
 def attempt_delivery(delivery: WebhookDelivery, *, now: dt.datetime | None = None) -> bool:
@@ -251,8 +355,6 @@ def attempt_delivery(delivery: WebhookDelivery, *, now: dt.datetime | None = Non
     if api_key.revoked_at is not None or not api_key.webhook_url:
         error = "endpoint removed"
         delivery.attempts = settings.HMSKORT_WEBHOOK_MAX_ATTEMPTS
-    elif not _address_allowed(delivery.url):
-        error = "address not allowed"
     else:
         body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(time.time())
@@ -265,19 +367,7 @@ def attempt_delivery(delivery: WebhookDelivery, *, now: dt.datetime | None = Non
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: sign(api_key.webhook_secret, timestamp, body),
         }
-        try:
-            response = httpx.post(
-                delivery.url,
-                content=body,
-                headers=headers,
-                timeout=settings.HMSKORT_WEBHOOK_TIMEOUT_SECONDS,
-                follow_redirects=False,
-            )
-            status_code = response.status_code
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+        status_code, error = _post_to_webhook(delivery.url, body=body, headers=headers)
     delivery.last_status_code = status_code
     delivery.last_error = error
     if not error:

@@ -83,6 +83,8 @@ def parse(data: bytes, read_from: str) -> Snapshot:
         document = json.loads(data)
     except ValueError:
         raise MalformedData(f"{read_from} is not valid JSON") from None
+    except RecursionError:
+        raise MalformedData(f"{read_from}: the JSON is nested too deeply") from None
     records: dict[str, dict] = {}
     unknown: dict[str, str] = {}
     for item in _items(document):

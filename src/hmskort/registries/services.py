@@ -38,6 +38,7 @@ class Proposal:
     read: int = 0
     changed: int = 0
     lost: int = 0  # duties that stop being met
+    gained: int = 0  # duties that start being met (a file marking many units approved)
     known: int = 0  # units with facts before the run (the base for the mass-change share)
     affected_orgnrs: set[str] = field(default_factory=set)  # rule-relevant changes
     unknown_statuses: dict[str, int] = field(default_factory=dict)
@@ -51,7 +52,8 @@ def mass_change_limit(known: int) -> float:
 
 
 def is_implausible(proposal: Proposal) -> bool:
-    return proposal.lost > mass_change_limit(proposal.known)
+    limit = mass_change_limit(proposal.known)
+    return proposal.lost > limit or proposal.gained > limit
 
 
 def start_run(source: str, read_from: str = "") -> RegistryRun:
@@ -88,10 +90,16 @@ def conclude(
     if proposal.unknown_statuses:
         listed = ", ".join(f"{s!r} ({n})" for s, n in sorted(proposal.unknown_statuses.items()))
         problems.append(f"unknown statuses: {listed}")
-    if is_implausible(proposal):
+    limit = mass_change_limit(proposal.known)
+    if proposal.lost > limit:
         problems.append(
             f"{proposal.lost} of {proposal.known} known units would stop meeting a duty "
-            f"(limit {mass_change_limit(proposal.known):.0f})"
+            f"(limit {limit:.0f})"
+        )
+    if proposal.gained > limit:
+        problems.append(
+            f"{proposal.gained} units would start meeting a duty, against {proposal.known} "
+            f"known (limit {limit:.0f})"
         )
     notes = list(proposal.notes)
     if problems and not force:
@@ -103,7 +111,12 @@ def conclude(
             actor=Actor.system(f"registries.{run.source}"),
             action="registries.run_held",
             target=run,
-            data={"lost": proposal.lost, "known": proposal.known, "changed": proposal.changed},
+            data={
+                "lost": proposal.lost,
+                "gained": proposal.gained,
+                "known": proposal.known,
+                "changed": proposal.changed,
+            },
         )
         log.warning("register run %s (%s) held: %s", run.pk, run.source, run.message)
         return run

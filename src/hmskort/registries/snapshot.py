@@ -52,14 +52,24 @@ class FileRegister:
             snapshot = self.parse(data, read_from)
         except RegisterError as exc:
             return fail_run(run, str(exc))
-        return conclude_snapshot(
-            run,
-            snapshot,
-            model=self.model,
-            is_approved=self.is_approved,
-            absent=self.absent,
-            force=force,
-        )
+        except RecursionError:
+            return fail_run(run, f"{path or url}: the file is nested too deeply to be a register")
+        except Exception as exc:
+            # Whatever went wrong, the run ends: never left "running" with nothing to finish it.
+            fail_run(run, f"reading the file failed unexpectedly ({type(exc).__name__})")
+            raise
+        try:
+            return conclude_snapshot(
+                run,
+                snapshot,
+                model=self.model,
+                is_approved=self.is_approved,
+                absent=self.absent,
+                force=force,
+            )
+        except Exception as exc:
+            fail_run(run, f"comparing the file failed unexpectedly ({type(exc).__name__})")
+            raise
 
     def apply_held(self, run: RegistryRun) -> None:
         apply_held(run, model=self.model)
@@ -101,6 +111,10 @@ def conclude_snapshot(
             changes[orgnr] = fields
             if before is not None and is_approved(before) and not is_approved(fields):
                 proposal.lost += 1
+            # Gains are guarded too (a forged file approving many units), except on the very
+            # first file, which has nothing to be compared with.
+            if existing and is_approved(fields) and (before is None or not is_approved(before)):
+                proposal.gained += 1
     for orgnr, before in existing.items():
         if orgnr in snapshot.records or orgnr in snapshot.unknown:
             continue
