@@ -180,12 +180,3 @@ def make_orgnr(body: str) -> str | None:
     check = -orgnr.checksum(body + "0") % 11
     return None if check == 10 else body + str(check)
 
-
-def parse_postcode(value: str) -> str:
-    """A Norwegian postcode: four ASCII digits (0001 to 9991). Raises InvalidIdentifier."""
-    from django.utils.translation import gettext as _
-
-    number = _digits(value)
-    if len(number) != 4 or not (number.isascii() and number.isdigit()) or number == "0000":
-        raise InvalidIdentifier(_("A Norwegian postcode has four digits, for example 0150."))
-    return number
