@@ -179,4 +179,3 @@ def make_orgnr(body: str) -> str | None:
     """The organisation number with these 8 leading digits, or None if none is valid."""
     check = -orgnr.checksum(body + "0") % 11
     return None if check == 10 else body + str(check)
-
