@@ -124,14 +124,3 @@ def _private_storage(settings, tmp_path):
 def _no_register_backoff(settings):
     """Retried register reads (hmskort.http) do not pause in tests."""
     settings.HMSKORT_REGISTRY_BACKOFF = 0
-
-
-@pytest.fixture(autouse=True)
-def _default_language():
-    """Every test starts in bokmål: a language activated by an earlier test (or a request it
-    made) never changes what reverse() returns in the next."""
-    from django.utils import translation
-
-    translation.activate("nb")
-    yield
-    translation.deactivate()

@@ -73,3 +73,13 @@ def new_holder(serial: int = 1, **kw) -> Holder:
         family_name="Ny",
         **kw,
     )
+
+
+@pytest.fixture(autouse=True)
+def _in_bokmal():
+    """These tests read Norwegian pages and reverse Norwegian URLs, whatever an earlier test
+    left active."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield

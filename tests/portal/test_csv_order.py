@@ -83,3 +83,13 @@ def test_the_check_of_5000_rows_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):
         check_rows(world.company, world.company.card_type, rows)
     assert len(rows) == 5000
+
+
+@pytest.fixture(autouse=True)
+def _in_bokmal():
+    """These tests read Norwegian pages and reverse Norwegian URLs, whatever an earlier test
+    left active."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield

@@ -218,3 +218,13 @@ def test_construction_cards_of_a_company_turned_cleaning_company_are_flagged(wor
     world.company.save()
     page = log_in_as(world.manager).get(_url("company_cards", world.company)).content.decode()
     assert "Feil korttype" in page and "Bestill renholdskort" in page
+
+
+@pytest.fixture(autouse=True)
+def _in_bokmal():
+    """These tests read Norwegian pages and reverse Norwegian URLs, whatever an earlier test
+    left active."""
+    from django.utils import translation
+
+    with translation.override("nb"):
+        yield
