@@ -3,13 +3,14 @@
 
 PYTHON ?= python3
 PORT ?= 8000
+HOST ?= 127.0.0.1
 VENV := .venv
 BIN := $(VENV)/bin
 # Development commands run with DEBUG on unless told otherwise; the tests always with it off.
 export DEBUG ?= 1
 APPS := accounts api audit backoffice cards checks companies integrations orders people portal registries site
 
-.PHONY: run test lint format messages install consumer clean mutate
+.PHONY: run serve test lint format messages install consumer clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,15 @@ run: install
 	$(BIN)/hmskort run_huey --quiet > var/huey.log 2>&1 & echo $$! > var/huey.pid
 	trap 'kill $$(cat var/huey.pid) 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/hmskort runserver 127.0.0.1:$(PORT)
+
+# Production serving: gunicorn with DEBUG off, configured by src/hmskort/gunicorn_conf.py (which
+# refuses to start without SECRET_KEY or DATABASE_URL). The checkout's development .env is not
+# read; name a file with HMSKORT_ENV_FILE if the settings live in one. See docs/deploy.md.
+serve: install
+	@export DEBUG=0 HMSKORT_ENV_FILE="$${HMSKORT_ENV_FILE-}"; \
+	$(BIN)/python -m hmskort.preflight && \
+	$(BIN)/hmskort collectstatic --noinput -v 0 && \
+	exec $(BIN)/gunicorn --config python:hmskort.gunicorn_conf --bind $(HOST):$(PORT) hmskort.wsgi
 
 test: install
 	$(BIN)/ruff check src tests bench

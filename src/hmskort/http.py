@@ -66,15 +66,19 @@ def request(
     *,
     params: dict[str, Any] | None = None,
     accept_statuses: tuple[int, ...] = (),
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
-    """GET with retries. Returns 2xx responses and those in `accept_statuses` (e.g. 404, 410)."""
+    """GET with retries. Returns 2xx responses and those in `accept_statuses` (e.g. 404, 410).
+
+    `headers` add to (or replace) the client's, e.g. a versioned media type in Accept.
+    """
     attempts, backoff = _attempts()
     problem = ""
     for attempt in range(attempts):
         if attempt:
             time.sleep(backoff * (2 ** (attempt - 1)))
         try:
-            response = client.get(url, params=params)
+            response = client.get(url, params=params, headers=headers)
         except httpx.TimeoutException:
             problem = f"timed out reading {url}"
         except httpx.TransportError as exc:
@@ -91,7 +95,14 @@ def request(
     raise RegisterUnavailable(problem)
 
 
-def download(client: httpx.Client, url: str, target: Path, *, chunk_size: int = 1 << 20) -> None:
+def download(
+    client: httpx.Client,
+    url: str,
+    target: Path,
+    *,
+    headers: dict[str, str] | None = None,
+    chunk_size: int = 1 << 20,
+) -> None:
     """Stream `url` into `target` (never held in memory), with the retries of `request`.
 
     The bytes go to a `.part` file beside the target and replace it only when complete; a
@@ -105,7 +116,7 @@ def download(client: httpx.Client, url: str, target: Path, *, chunk_size: int = 
             if attempt:
                 time.sleep(backoff * (2 ** (attempt - 1)))
             try:
-                with client.stream("GET", url) as response:
+                with client.stream("GET", url, headers=headers) as response:
                     if response.is_success:
                         with partial.open("wb") as fh:
                             for chunk in response.iter_raw(chunk_size):
@@ -128,8 +139,14 @@ def download(client: httpx.Client, url: str, target: Path, *, chunk_size: int = 
     raise RegisterUnavailable(problem)
 
 
-def get_json(client: httpx.Client, url: str, *, params: dict[str, Any] | None = None) -> Any:
-    response = request(client, url, params=params)
+def get_json(
+    client: httpx.Client,
+    url: str,
+    *,
+    params: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    response = request(client, url, params=params, headers=headers)
     return parse_json(response, url)
 
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "hmskort.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "hmskort.site.headers.SecurityHeadersMiddleware",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     # During a maintenance window: 503 for the portal, login and back office; the check answers.
     "hmskort.site.middleware.MaintenanceMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "hmskort.dbrouter.CheckReplicaMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -156,6 +158,16 @@ else:
             },
         }
     }
+# A read replica takes the card check's reads (hmskort/dbrouter.py); all else goes to "default".
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+# The test suite reads from the primary unless a test turns this on (tests/ops/test_replica_router).
+HMSKORT_READ_REPLICA = bool(DATABASE_REPLICA_URL) and env_bool("HMSKORT_READ_REPLICA", not TESTING)
+HMSKORT_REPLICA_VIEWS = frozenset({"checks:check", "checks:qr", "api:get_card", "api:check_cards"})
+DATABASE_ROUTERS = ["hmskort.dbrouter.CheckReplicaRouter"]
 DB_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -172,12 +184,16 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# huey: RedisHuey in production, SqliteHuey embedded. Tests run tasks immediately, in process.
+# huey: on Redis in production, with a job taken by a worker kept in flight until it has run, so
+# a killed worker's job is retried (hmskort/jobs.py); SqliteHuey embedded. Tests run tasks
+# immediately, in process.
+HMSKORT_JOB_LEASE_SECONDS = float(os.environ.get("HMSKORT_JOB_LEASE_SECONDS", "30"))
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
+        "huey_class": "hmskort.jobs.ReliableRedisHuey",
         "name": "hmskort",
         "url": REDIS_URL,
+        "lease_seconds": HMSKORT_JOB_LEASE_SECONDS,
         "immediate": TESTING,
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
@@ -197,7 +213,7 @@ SESSION_COOKIE_SECURE = not DEBUG and not TESTING
 CSRF_COOKIE_SECURE = not DEBUG and not TESTING
 SESSION_COOKIE_AGE = 60 * 60 * 8
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -279,6 +295,30 @@ STORAGES = {
         )
     },
 }
+# In production the private files live in an S3-compatible bucket (django-storages): private
+# objects, reached only through signed URLs that expire after HMSKORT_PRIVATE_URL_SECONDS.
+HMSKORT_PRIVATE_URL_SECONDS = int(os.environ.get("HMSKORT_PRIVATE_URL_SECONDS", "300"))
+HMSKORT_S3_BUCKET = os.environ.get("HMSKORT_S3_BUCKET", "")
+if HMSKORT_S3_BUCKET:
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": HMSKORT_S3_BUCKET,
+            "location": os.environ.get("HMSKORT_S3_PREFIX", "private"),
+            "endpoint_url": os.environ.get("HMSKORT_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("HMSKORT_S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_ACCESS_KEY_ID …, an instance role).
+            "access_key": os.environ.get("HMSKORT_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("HMSKORT_S3_SECRET_ACCESS_KEY") or None,
+            "addressing_style": os.environ.get("HMSKORT_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": HMSKORT_PRIVATE_URL_SECONDS,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 PILLOW_MAX_IMAGE_PIXELS = 40_000_000
 
@@ -296,14 +336,29 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hmskort@localhost")
 
-# --- Logging: no personal data in logs ---------------------------------------------------------
+# --- Logging: JSON lines in production, no personal data in logs (hmskort/logs.py) -------------
+HMSKORT_LOG_FORMAT = os.environ.get("HMSKORT_LOG_FORMAT", "plain" if DEBUG or TESTING else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"privacy": {"()": "hmskort.logs.PrivacyFilter"}},
+    "formatters": {
+        "json": {"()": "hmskort.logs.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if HMSKORT_LOG_FORMAT == "json" else "plain",
+            "filters": ["privacy"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One JSON line per request in production; the dev server logs requests itself.
+        "hmskort.request": {"level": "INFO" if HMSKORT_LOG_FORMAT == "json" else "WARNING"},
+    },
 }
 
 # --- hmskort ---------------------------------------------------------------------------------
@@ -364,6 +419,13 @@ HMSKORT_WEBHOOK_TIMEOUT_SECONDS = 5
 # Plain http and private addresses are for development and tests only.
 HMSKORT_WEBHOOK_ALLOW_HTTP = env_bool("HMSKORT_WEBHOOK_ALLOW_HTTP", DEBUG or TESTING)
 HMSKORT_WEBHOOK_ALLOW_PRIVATE = env_bool("HMSKORT_WEBHOOK_ALLOW_PRIVATE", DEBUG or TESTING)
+
+# --- Operations: metrics ----------------------------------------------------------------------
+# /metrics (Prometheus) answers a bearer token or a direct request from these networks; else 404.
+HMSKORT_METRICS_TOKEN = os.environ.get("HMSKORT_METRICS_TOKEN", "")
+HMSKORT_METRICS_ALLOWED_NETWORKS = env_list(
+    "HMSKORT_METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128" if DEBUG else ""
+)
 
 # --- Maintenance windows (site) ------------------------------------------------------------------
 # The banner announcing a window shows on every page from this many days before it starts.

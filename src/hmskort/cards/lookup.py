@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -114,8 +114,13 @@ def _date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+def _connection():
+    """The database the check reads from: the read replica when one serves the check."""
+    return connections[router.db_for_read(Card)]
+
+
 def _fetch(sql: str, params: list) -> list:
-    with connection.cursor() as cursor:
+    with _connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -143,7 +148,7 @@ def check_card_numbers(numbers: Iterable[str]) -> dict[str, CardCheck]:
     wanted = list(dict.fromkeys(numbers))
     if not wanted:
         return {}
-    if connection.vendor == "postgresql":
+    if _connection().vendor == "postgresql":
         rows = _fetch(_select("c.number = ANY(%s)"), [wanted])
     else:
         rows = _fetch(_select(f"c.number IN ({', '.join(['%s'] * len(wanted))})"), wanted)

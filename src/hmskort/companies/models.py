@@ -16,7 +16,7 @@ class Company(models.Model):
 
     orgnr = models.CharField(_("organisation number"), max_length=9, unique=True)
     name = models.CharField(_("name"), max_length=300)
-    organisation_form = models.CharField(_("organisation form"), max_length=8, blank=True)
+    organisation_form = models.CharField(_("organisation form"), max_length=40, blank=True)
     parent = models.ForeignKey(
         "self",
         null=True,

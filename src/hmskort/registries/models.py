@@ -14,7 +14,7 @@ class BrregUnit(models.Model):
 
     orgnr = models.CharField(max_length=9, primary_key=True)
     name = models.CharField(max_length=300)
-    organisation_form = models.CharField(max_length=8, blank=True)
+    organisation_form = models.CharField(max_length=40, blank=True)
     parent_orgnr = models.CharField(max_length=9, blank=True, db_index=True)
     is_sub_unit = models.BooleanField(default=False)
     registered_in_vat = models.BooleanField(default=False)  # registrertIMvaregisteret
@@ -161,7 +161,7 @@ class StagedBrregUnit(models.Model):
     run = models.ForeignKey(RegistryRun, on_delete=models.CASCADE, related_name="+")
     orgnr = models.CharField(max_length=9)
     name = models.CharField(max_length=300)
-    organisation_form = models.CharField(max_length=8, blank=True)
+    organisation_form = models.CharField(max_length=40, blank=True)
     parent_orgnr = models.CharField(max_length=9, blank=True)
     is_sub_unit = models.BooleanField(default=False)
     registered_in_vat = models.BooleanField(default=False)

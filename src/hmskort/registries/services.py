@@ -162,19 +162,31 @@ def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
 
 
 def update_company_facts(*, orgnrs: Iterable[str]) -> int:
-    """Carry register facts onto Company rows: name, staffing agency, cleaning card type.
+    """Carry register facts onto Company rows: name, organisation form, main unit, staffing
+    agency, cleaning card type.
 
-    A company in Renholdsregisteret gets cleaning cards only; NACE 78.200 or presence in the
-    staffing register makes it a staffing agency. These flags are only ever set here, never
-    cleared automatically: a company that leaves a register still has to be looked at by staff.
+    The organisation form decides the owner rule (ENK, ANS, DA); a sub-unit is tied to its main
+    unit (its role holders, its bankruptcy), which becomes a company of the card register when
+    Enhetsregisteret's facts about it are stored. A company in Renholdsregisteret gets cleaning
+    cards only; NACE 78.200 or presence in the staffing register makes it a staffing agency.
+    These are only ever set here, never cleared automatically: a company that leaves a register
+    still has to be looked at by staff.
     """
     # The card type is the companies' foreign key's target: reached through it, not imported.
     card_types = Company._meta.get_field("card_type").related_model
-    orgnrs = sorted(set(orgnrs))
+    orgnrs = set(orgnrs)
+    orgnrs |= _main_units_of_sub_units(orgnrs)
+    orgnrs = sorted(orgnrs)
     cleaning = card_types.objects.filter(code="cleaning").first()
     changed = 0
     for chunk in _chunks(orgnrs, 1000):
         units = {u.orgnr: u for u in BrregUnit.objects.filter(orgnr__in=chunk)}
+        parents = {
+            c.orgnr: c
+            for c in Company.objects.filter(
+                orgnr__in={u.parent_orgnr for u in units.values() if u.is_sub_unit}
+            )
+        }
         in_cleaning = set(
             CleaningApproval.objects.filter(orgnr__in=chunk)
             .exclude(status=CleaningApproval.Status.NOT_REGISTERED)
@@ -185,15 +197,18 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
             .exclude(status=NOT_REGISTERED_STAFFING)
             .values_list("orgnr", flat=True)
         )
-        for company in Company.objects.filter(orgnr__in=chunk).select_related("card_type"):
-            before = {
-                "name": company.name,
-                "is_staffing_agency": company.is_staffing_agency,
-                "card_type": company.card_type.code if company.card_type else None,
-            }
+        for company in Company.objects.filter(orgnr__in=chunk).select_related(
+            "card_type", "parent"
+        ):
+            before = _company_facts(company)
             unit = units.get(company.orgnr)
             if unit and unit.name and unit.name != company.name:
                 company.name = unit.name
+            if unit and unit.organisation_form:
+                company.organisation_form = unit.organisation_form
+            main = parents.get(unit.parent_orgnr) if unit and unit.is_sub_unit else None
+            if main is not None and main.pk != company.pk:
+                company.parent = main
             if not company.is_staffing_agency and (
                 company.orgnr in in_staffing
                 or (unit is not None and unit.nace_code in STAFFING_NACE_CODES)
@@ -206,15 +221,10 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
                 and company.card_type_id != cleaning.pk
             ):
                 company.card_type = cleaning
-            after = {
-                "name": company.name,
-                "is_staffing_agency": company.is_staffing_agency,
-                "card_type": company.card_type.code if company.card_type else None,
-            }
+            after = _company_facts(company)
             if after != before:
-                company.save(
-                    update_fields=["name", "is_staffing_agency", "card_type", "updated_at"]
-                )
+                moved = [k for k in COMPANY_FACTS if before[k] != after[k]]
+                company.save(update_fields=[*moved, "updated_at"])
                 record(
                     actor=Actor.system("registries"),
                     action="company.register_facts_applied",
@@ -224,6 +234,53 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
                 )
                 changed += 1
     return changed
+
+
+# The Company fields this module sets from the registers.
+COMPANY_FACTS = (
+    "name",
+    "organisation_form",
+    "parent",
+    "is_staffing_agency",
+    "card_type",
+)
+
+
+def _company_facts(company: Company) -> dict:
+    return {
+        "name": company.name,
+        "organisation_form": company.organisation_form,
+        "parent": company.parent.orgnr if company.parent_id else None,
+        "is_staffing_agency": company.is_staffing_agency,
+        "card_type": company.card_type.code if company.card_type else None,
+    }
+
+
+def _main_units_of_sub_units(orgnrs: Iterable[str]) -> set[str]:
+    """The main units of these sub-units; each stored main unit that is not yet a company of
+    the card register becomes one (named as the register names it)."""
+    parents: set[str] = set()
+    for chunk in _chunks(sorted(orgnrs), 1000):
+        parents.update(
+            BrregUnit.objects.filter(orgnr__in=chunk, is_sub_unit=True)
+            .exclude(parent_orgnr="")
+            .values_list("parent_orgnr", flat=True)
+        )
+    if not parents:
+        return parents
+    known = set(Company.objects.filter(orgnr__in=parents).values_list("orgnr", flat=True))
+    for unit in BrregUnit.objects.filter(orgnr__in=parents - known, is_sub_unit=False):
+        company = Company.objects.create(
+            orgnr=unit.orgnr, name=unit.name, organisation_form=unit.organisation_form
+        )
+        record(
+            actor=Actor.system("registries"),
+            action="company.register_facts_applied",
+            target=company,
+            company=company,
+            data={"created": "main unit of a sub-unit in the card register"},
+        )
+    return parents
 
 
 NOT_REGISTERED_STAFFING = "Ikke registrert"

@@ -56,6 +56,20 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Ready to take traffic: database, cache, job queue and file storage all answer."""
+    from hmskort.health import readiness
+
+    parts = readiness()
+    failed = [part for part, state in parts.items() if state != "ok"]
+    body = {"status": "unavailable" if failed else "ok", **parts}
+    if failed:
+        body["failed"] = failed
+    return JsonResponse(body, status=503 if failed else 200)
+
+
+@never_cache
+@require_GET
 def status(request: HttpRequest) -> HttpResponse:
     """The service's state, the next maintenance window, and each register's freshness."""
     now = timezone.now()

@@ -25,13 +25,45 @@ from .api import base_url
 from .mapping import copy_tail, unit_copy_line, unit_row
 from .staging import stage_and_conclude
 
+GZIP_MAGIC = b"\x1f\x8b"
+# Organisation forms only sub-units have (Enhetsregisteret: "BEDR" for a business's sub-unit,
+# "AAFY" for other activity): the first unit of a file tells which kind the file holds.
+SUB_UNIT_FORMS = frozenset({"BEDR", "AAFY"})
+MEDIA_TYPES = {
+    "enheter": "application/vnd.brreg.enhetsregisteret.enhet.v2+gzip",
+    "underenheter": "application/vnd.brreg.enhetsregisteret.underenhet.v2+gzip",
+}
+
+
+def _open(path: Path):
+    """The file's bytes, un-gzipped when it is gzip (known by its content, not its name)."""
+    with path.open("rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == GZIP_MAGIC else path.open("rb")
+
 
 def iter_bulk_units(path: str | Path) -> Iterator[Any]:
     """Stream the units of a bulk file (gzip or plain JSON array) one at a time."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
+    with _open(Path(path)) as fh:
         yield from ijson.items(fh, "item", use_float=True)
+
+
+def holds_sub_units(path: Path) -> bool:
+    """Whether a bulk file holds sub-units: by its name (any case), else by its first unit."""
+    name = path.name.lower()
+    if "underenhet" in name:
+        return True
+    if "enhet" in name:
+        return False
+    units = iter_bulk_units(path)
+    try:
+        first = next(units, None)
+    except (ijson.JSONError, EOFError, OSError, ValueError):
+        return False  # the import itself reports the broken file
+    finally:
+        units.close()
+    form = first.get("organisasjonsform") if isinstance(first, dict) else None
+    return isinstance(form, dict) and form.get("kode") in SUB_UNIT_FORMS
 
 
 def import_bulk(
@@ -44,7 +76,7 @@ def import_bulk(
     """Import a bulk file (`/enheter/lastned` or `/underenheter/lastned`), streamed."""
     path = Path(path)
     if sub_units is None:
-        sub_units = "underenhet" in path.name
+        sub_units = holds_sub_units(path)
     run = start_run(RegistryRun.Source.BRREG_BULK, str(path))
     read_at = timezone.now()
     read_from = f"file:{path.name}"
@@ -96,7 +128,7 @@ def sync_bulk(*, progress: Callable[[int], None] | None = None) -> list[Registry
             url = f"{base_url()}/{kind}/lastned"
             target = folder / f"{kind}_alle.json.gz"
             try:
-                download(client, url, target)
+                download(client, url, target, headers={"Accept": MEDIA_TYPES[kind]})
             except (httpx.HTTPError, RegisterError, OSError) as exc:
                 run = start_run(RegistryRun.Source.BRREG_BULK, url)
                 runs.append(fail_run(run, str(exc) or exc.__class__.__name__))

@@ -17,7 +17,7 @@ from hmskort.http import MalformedData, RegisterError, get_json, make_client
 
 from ..models import BrregUnit, FeedCursor, RegistryRun
 from ..services import fail_run, start_run
-from .api import base_url, fetch_unit
+from .api import base_url, fetch_unit, with_main_units
 from .mapping import removed_row
 from .staging import stage_and_conclude
 
@@ -64,18 +64,19 @@ def read_feed_page(client: httpx.Client, feed: str, cursor: FeedCursor) -> tuple
     parsed = []
     for item in items:
         try:
-            parsed.append(
-                {
-                    "id": int(item["oppdateringsid"]),
-                    "orgnr": str(item["organisasjonsnummer"]),
-                    "kind": str(item.get("endringstype") or "Endring"),
-                    "dato": item.get("dato"),
-                }
-            )
+            change = {
+                "id": int(item["oppdateringsid"]),
+                "orgnr": str(item["organisasjonsnummer"]),
+                "kind": str(item.get("endringstype") or "Endring"),
+                "dato": item.get("dato"),
+            }
         except (KeyError, TypeError, ValueError):
             raise MalformedData(
                 f"{url}: a change has no oppdateringsid/organisasjonsnummer"
             ) from None
+        if len(change["orgnr"]) != 9 or not change["orgnr"].isdigit():
+            raise MalformedData(f"{url}: a change has a malformed organisasjonsnummer")
+        parsed.append(change)
     page = data.get("page") or {}
     total = page.get("totalElements")
     more = bool(parsed) and isinstance(total, int) and total > len(parsed)
@@ -89,12 +90,16 @@ def sync_feed(feed: str, *, client: httpx.Client | None = None) -> RegistryRun:
     cursor, _ = FeedCursor.objects.get_or_create(feed=f"brreg:{feed}")
     own_client = client is None
     client = client or make_client()
-    read_at = timezone.now()
+    read_at = timezone.now()  # before the first request: no change published later is missed
+    # A fresh deployment (no bulk import, no position yet) starts the feed at its first run and
+    # keeps that time until an oppdateringsid is known; asking from "now" on every run instead
+    # would lose every change published between two runs.
+    since = cursor.since or (read_at if cursor.last_update_id is None else None)
     try:
         changes: dict[str, dict] = {}
         last_id = cursor.last_update_id
         pages = 0
-        probe = FeedCursor(feed=cursor.feed, last_update_id=last_id, since=cursor.since)
+        probe = FeedCursor(feed=cursor.feed, last_update_id=last_id, since=since)
         while pages < MAX_PAGES_PER_RUN:
             items, more = read_feed_page(client, feed, probe)
             pages += 1
@@ -118,14 +123,19 @@ def sync_feed(feed: str, *, client: httpx.Client | None = None) -> RegistryRun:
                 )
             else:
                 rows.append(fetch_unit(client, orgnr, sub_unit=sub_unit, read_at=read_at))
+        rows = with_main_units(client, rows, read_at=read_at)
     except RegisterError as exc:
         return fail_run(run, str(exc))
+    except BaseException as exc:
+        fail_run(run, f"the run stopped on an unexpected error: {exc.__class__.__name__}")
+        raise
     finally:
         if own_client:
             client.close()
 
     def move_cursor():
-        if last_id is not None and last_id != cursor.last_update_id:
+        if cursor.since != since or (last_id is not None and last_id != cursor.last_update_id):
+            cursor.since = since
             cursor.last_update_id = last_id
             cursor.save()
 

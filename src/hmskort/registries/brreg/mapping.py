@@ -35,6 +35,7 @@ FACT_FIELDS = (
 # Fields the validity rules read (directly or through Company flags), and the name a card shows.
 RULE_FIELDS = (
     "name",
+    "organisation_form",
     "parent_orgnr",
     "registered_in_vat",
     "bankrupt",
@@ -47,14 +48,21 @@ RULE_FIELDS = (
 COLUMNS = ("orgnr", *FACT_FIELDS, "fact_hash", "read_at", "read_from")
 
 
+FORM_CODE_MAX = 40  # BrregUnit.organisation_form, Company.organisation_form
+
+
 def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str) -> dict:
-    """Map one unit as Enhetsregisteret spells it to the columns of BrregUnit."""
+    """Map one unit as Enhetsregisteret spells it to the columns of BrregUnit.
+
+    Raises MalformedData (never another error) for a unit that cannot be stored as it is: no
+    valid organisation number, an impossible `slettedato`, a main unit number that is not one,
+    an organisation form code too long to store whole, a NUL character in a stored text.
+    """
     if not isinstance(data, dict):
         raise MalformedData("a unit is not a JSON object")
     orgnr = str(data.get("organisasjonsnummer") or "")
     if len(orgnr) != 9 or not orgnr.isdigit():
         raise MalformedData(f"a unit has no valid organisasjonsnummer: {orgnr[:20]!r}")
-    form = data.get("organisasjonsform") or {}
     nace = data.get("naeringskode1") or {}
     address = (
         data.get("forretningsadresse")
@@ -62,15 +70,18 @@ def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str)
         or data.get("postadresse")
         or {}
     )
-    deleted = data.get("slettedato")
-    deleted_on = parse_date(deleted) if isinstance(deleted, str) and deleted else None
-    if deleted and deleted_on is None:
-        raise MalformedData(f"unit {orgnr} has a malformed slettedato")
+    if not isinstance(address, dict):
+        address = {}
+    name = str(data.get("navn") or "")[:300]
+    form = _form_code(data.get("organisasjonsform"), orgnr)
+    parent = _parent_orgnr(data.get("overordnetEnhet"), orgnr)
+    nace_code = str(nace.get("kode") or "")[:8] if isinstance(nace, dict) else ""
+    _refuse_nul(orgnr, name, nace_code, encode_json(address))
     return {
         "orgnr": orgnr,
-        "name": str(data.get("navn") or "")[:300],
-        "organisation_form": str(form.get("kode") or "")[:8] if isinstance(form, dict) else "",
-        "parent_orgnr": str(data.get("overordnetEnhet") or "")[:9],
+        "name": name,
+        "organisation_form": form,
+        "parent_orgnr": parent,
         "is_sub_unit": sub_unit,
         "registered_in_vat": bool(data.get("registrertIMvaregisteret", False)),
         "bankrupt": bool(data.get("konkurs", False)),
@@ -78,10 +89,10 @@ def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str)
         "under_forced_dissolution": bool(
             data.get("underTvangsavviklingEllerTvangsopplosning", False)
         ),
-        "deleted_on": deleted_on,
+        "deleted_on": parse_deleted_on(data.get("slettedato"), orgnr),
         "removed": False,
-        "nace_code": str(nace.get("kode") or "")[:8] if isinstance(nace, dict) else "",
-        "address": address if isinstance(address, dict) else {},
+        "nace_code": nace_code,
+        "address": address,
         "read_at": read_at,
         "read_from": read_from[:300],
     }
@@ -91,7 +102,7 @@ def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> tuple[str, str, s
     """`unit_row` and `copy_line` in one step, for the bulk file on PostgreSQL (no dict between).
 
     Returns (orgnr, digest of the facts, COPY line). Must give exactly the line
-    `copy_line(unit_row(…))` gives; a test holds the two together.
+    `copy_line(unit_row(…))` gives, and refuse what it refuses; a test holds the two together.
     """
     if not isinstance(data, dict):
         raise MalformedData("a unit is not a JSON object")
@@ -101,7 +112,6 @@ def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> tuple[str, str, s
         body = copy_body(row)
         digest = fact_digest(body)
         return row["orgnr"], digest, f"{body}\t{digest}\t{tail}"
-    form = data.get("organisasjonsform")
     nace = data.get("naeringskode1")
     address = (
         data.get("forretningsadresse")
@@ -110,20 +120,17 @@ def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> tuple[str, str, s
         or {}
     )
     deleted = data.get("slettedato")
-    if deleted:
-        deleted_on = parse_date(deleted) if isinstance(deleted, str) else None
-        if deleted_on is None:
-            raise MalformedData(f"unit {orgnr} has a malformed slettedato")
-        deleted = deleted_on.isoformat()
-    else:
-        deleted = "\\N"
-    name = data.get("navn") or ""
+    deleted = parse_deleted_on(deleted, orgnr).isoformat() if deleted else "\\N"
+    name = str(data.get("navn") or "")[:300]
+    nace_code = str(nace.get("kode") or "")[:8] if isinstance(nace, dict) else ""
+    address_json = encode_json(address if isinstance(address, dict) else {})
+    _refuse_nul(orgnr, name, nace_code, address_json)
     body = "\t".join(
         (
             orgnr,
-            copy_text(str(name)[:300]),
-            copy_text(str(form.get("kode") or "")[:8]) if isinstance(form, dict) else "",
-            copy_text(str(data.get("overordnetEnhet") or "")[:9]),
+            copy_text(name),
+            copy_text(_form_code(data.get("organisasjonsform"), orgnr)),
+            _parent_orgnr(data.get("overordnetEnhet"), orgnr),
             "t" if sub_unit else "f",
             "t" if data.get("registrertIMvaregisteret") else "f",
             "t" if data.get("konkurs") else "f",
@@ -131,12 +138,59 @@ def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> tuple[str, str, s
             "t" if data.get("underTvangsavviklingEllerTvangsopplosning") else "f",
             deleted,
             "f",
-            copy_text(str(nace.get("kode") or "")[:8]) if isinstance(nace, dict) else "",
-            copy_text(encode_json(address if isinstance(address, dict) else {})),
+            copy_text(nace_code),
+            copy_text(address_json),
         )
     )
     digest = fact_digest(body)
     return orgnr, digest, f"{body}\t{digest}\t{tail}"
+
+
+def parse_deleted_on(value: Any, orgnr: str) -> dt.date | None:
+    """`slettedato` as a date; MalformedData for anything but an absent value or a real date."""
+    if not value:
+        return None
+    try:
+        date = parse_date(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+        date = None
+    if date is None:
+        raise MalformedData(f"unit {orgnr} has a malformed slettedato: {str(value)[:20]!r}")
+    return date
+
+
+def _form_code(form: Any, orgnr: str) -> str:
+    code = str(form.get("kode") or "") if isinstance(form, dict) else ""
+    if len(code) > FORM_CODE_MAX or "\x00" in code:
+        raise MalformedData(f"unit {orgnr} has a malformed organisasjonsform.kode")
+    return code
+
+
+def _parent_orgnr(value: Any, orgnr: str) -> str:
+    parent = str(value or "")
+    if parent and (len(parent) != 9 or not parent.isdigit()):
+        raise MalformedData(f"unit {orgnr} has a malformed overordnetEnhet: {parent[:20]!r}")
+    return parent
+
+
+def _refuse_nul(orgnr: str, name: str, nace_code: str, address_json: str) -> None:
+    """A NUL character cannot be stored (PostgreSQL refuses it in text and JSON): refuse it here,
+    with the unit's number, instead of failing deep in the database."""
+    if "\x00" in name or "\x00" in nace_code:
+        raise MalformedData(f"unit {orgnr} has a NUL character in its name or NACE code")
+    # JSON spells a NUL \u0000 (a text that merely reads "\u0000" is spelt \\u0000).
+    if "\\u0000" in address_json and _has_nul(json.loads(address_json)):
+        raise MalformedData(f"unit {orgnr} has a NUL character in its address")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def removed_row(

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 
 import ijson
+import psycopg
 from django.db import DatabaseError, connection, transaction
 
 from hmskort.companies.models import Company
@@ -254,6 +255,15 @@ def propose(run: RegistryRun, source: str = STAGE, *, read: int | None = None) -
             f" WHERE x.is_relevant = 1"
         )
         proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
+        # A main unit read after its sub-unit: the sub-unit's company can now be tied to it.
+        c = _table(Company)
+        cursor.execute(
+            f"SELECT su.orgnr FROM {CHANGES} x"
+            f" JOIN {b} su ON su.parent_orgnr = x.orgnr AND su.is_sub_unit"
+            f" JOIN {c} c ON c.orgnr = su.orgnr"
+            f" WHERE x.is_relevant = 1 AND NOT x.is_sub_unit AND c.parent_id IS NULL"
+        )
+        proposal.affected_orgnrs.update(row[0] for row in cursor.fetchall())
     return proposal
 
 
@@ -340,8 +350,13 @@ def stage_and_conclude(
             _drop_stage()
     except (RegisterError, ijson.JSONError, EOFError, OSError, ValueError) as exc:
         return fail_run(run, str(exc) or exc.__class__.__name__)
-    except DatabaseError as exc:  # e.g. a unit twice in one file: nothing was applied
+    except (DatabaseError, psycopg.Error) as exc:  # e.g. a unit twice in one file
+        # psycopg's own errors too: COPY runs on the driver's cursor, outside Django's wrapping.
         return fail_run(run, f"the facts could not be stored: {exc}".strip())
+    except BaseException as exc:
+        # Whatever else went wrong, nothing was applied: the run must not stay "running".
+        fail_run(run, f"the run stopped on an unexpected error: {exc.__class__.__name__}")
+        raise
     return run
 
 

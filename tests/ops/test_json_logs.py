@@ -1,0 +1,86 @@
+"""Production logs: one JSON object per line, and no personal data after a login and checks."""
+
+import copy
+import io
+import json
+import logging
+import logging.config
+
+import pytest
+from django.test import override_settings
+
+from tests.accounts.test_oidc_login import PID, good_claims, log_in
+from tests.factories import CardFactory, RoleFactory
+from tests.oidc_server import running_provider
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def provider():
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc(provider):
+    with override_settings(
+        **provider.settings(), HMSKORT_BASE_URL="http://testserver", DEBUG=False
+    ):
+        yield provider
+
+
+@pytest.fixture
+def production_logs(settings):
+    """The settings' logging as production has it (JSON, request lines), into a buffer."""
+    config = copy.deepcopy(settings.LOGGING)
+    config["handlers"]["console"]["formatter"] = "json"
+    config["loggers"]["hmskort.request"]["level"] = "INFO"
+    logging.config.dictConfig(config)
+    stream = io.StringIO()
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(stream)
+    yield stream
+    logging.config.dictConfig(settings.LOGGING)
+
+
+def test_logs_are_json_lines_without_personal_data_after_a_login_and_card_checks(
+    client, oidc, production_logs
+):
+    RoleFactory(national_id=PID, code="DAGL", company__name="Fjellbygg AS")
+    response = log_in(client, oidc, "kari", **good_claims())
+    assert response.status_code == 302
+    card = CardFactory(holder__given_name="Ingrid", holder__family_name="Kvalheim")
+    assert client.get(f"/api/v1/cards/{card.number}").status_code == 200
+    assert client.get("/en/check/", {"number": card.number}).status_code == 200
+    assert client.get(f"/en/check/{card.qr_token}/").status_code == 200
+    # Unknown ones too: Django logs "Not Found: <path>" for these.
+    assert client.get("/api/v1/cards/100000000008").status_code in {404, 422}
+    assert client.get("/en/check/no-such-token-abcdef/").status_code == 404
+    logging.getLogger("hmskort.test").warning("a warning naming %s", card.holder.national_id)
+
+    lines = [json.loads(line) for line in production_logs.getvalue().splitlines()]
+    # The stand-in for ID-porten runs in this process and logs what it sends; it is not hmskort.
+    lines = [line for line in lines if line["logger"] not in {"werkzeug", "oidc_provider_mock"}]
+    text = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+    assert lines, "something was logged"
+    for line in lines:
+        assert {"time", "level", "logger", "message"} <= set(line)
+    requests = [line for line in lines if line["logger"] == "hmskort.request"]
+    assert {"route": "api:get_card", "method": "GET", "status": 200} in [
+        {k: r[k] for k in ("route", "method", "status")} for r in requests
+    ]
+    for secret in (
+        PID,
+        card.holder.national_id,
+        card.number,
+        card.qr_token,
+        "no-such-token-abcdef",
+        "100000000008",
+        "Kari",
+        "Nordmann",
+        "Ingrid",
+        "Kvalheim",
+    ):
+        assert secret not in text, f"{secret!r} appears in the logs"
