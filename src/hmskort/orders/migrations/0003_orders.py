@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0004_card_fillfactor'),
-        ('companies', '0002_deliveryaddress'),
+        ('companies', '0003_deliveryaddress'),
         ('orders', '0002_seed_prices'),
         ('people', '0003_photos_and_photo_ids'),
     ]
