@@ -5,13 +5,17 @@
 
 Fills the database up to --cards cards (bulk inserts; `hmskort generate` when it exists is
 not needed), starts gunicorn on 127.0.0.1:--port with production settings (DEBUG off), and
-measures in the same run:
+measures in the same run, every server with the same gunicorn settings:
 
-- GET /api/v1/ping (constant JSON, no database): the baseline;
+- baselines from a minimal Django project (bench/baseline_app.py: startproject's default
+  middleware): a constant JSON answer, and the naive check (one raw-SQL lookup of the card by
+  number);
+- GET /api/v1/ping (constant JSON, no database);
 - GET /api/v1/cards/{n} for random existing numbers;
 - POST /api/v1/cards/check with 1000 random existing numbers (sequential requests).
 
-Prints requests per second, p50 and p99 latency, and the ratio to the baseline.
+Prints requests per second, p50 and p99 latency, and the ratios to the baselines. Needs `wrk`
+(Debian package `wrk`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import statistics
 import subprocess
@@ -37,7 +42,7 @@ local numbers = {}
 for line in io.lines("%(path)s") do numbers[#numbers + 1] = line end
 math.randomseed(os.time())
 request = function()
-  return wrk.format("GET", "/api/v1/cards/" .. numbers[math.random(#numbers)])
+  return wrk.format("GET", "%(prefix)s" .. numbers[math.random(#numbers)])
 end
 """
 
@@ -177,9 +182,15 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--batches", type=int, default=30)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (sync or gthread)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database.")
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: install the Debian package `wrk` (apt-get install wrk).")
 
     subprocess.run(
         [BIN / "hmskort", "migrate", "--noinput", "-v", "0"],
@@ -207,42 +218,62 @@ def main() -> None:
         "HMSKORT_CHECK_RATE_PER_MINUTE": str(10**9),
     }
     base = f"http://127.0.0.1:{args.port}"
-    gunicorn = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "hmskort.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    bare = f"http://127.0.0.1:{args.port + 1}"
+
+    def serve(app: str, port: int) -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                BIN / "gunicorn",
+                app,
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                args.worker_class,
+                "--threads",
+                str(args.threads),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+
+    gunicorn = serve("hmskort.wsgi:application", args.port)
+    baseline_server = serve("bench.baseline_app:application", args.port + 1)
     try:
         import httpx
 
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/api/v1/ping", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        for url in (f"{base}/api/v1/ping", f"{bare}/const"):
+            for _ in range(100):
+                try:
+                    if httpx.get(url, timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
         with tempfile.TemporaryDirectory() as tmp:
             numbers_file = Path(tmp) / "numbers.txt"
             numbers_file.write_text("\n".join(numbers) + "\n")
             lua = Path(tmp) / "cards.lua"
-            lua.write_text(LUA % {"path": numbers_file})
+            lua.write_text(LUA % {"path": numbers_file, "prefix": "/api/v1/cards/"})
+            naive_lua = Path(tmp) / "naive.lua"
+            naive_lua.write_text(LUA % {"path": numbers_file, "prefix": "/card/"})
+            run = {
+                "minimal Django, constant JSON": (f"{bare}/const", None),
+                "minimal Django, one SQL lookup": (bare, str(naive_lua)),
+                "GET /api/v1/ping": (f"{base}/api/v1/ping", None),
+                "GET /api/v1/cards/{n}": (base, str(lua)),
+            }
             # Warm up every worker's connections and caches.
-            wrk(f"{base}/api/v1/ping", duration=3, connections=args.connections)
-            wrk(base, duration=3, connections=args.connections, script=str(lua))
+            for url, script in run.values():
+                wrk(url, duration=3, connections=args.connections, script=script)
             load = os.getloadavg()
-            baseline = wrk(
-                f"{base}/api/v1/ping", duration=args.duration, connections=args.connections
-            )
-            cards = wrk(base, duration=args.duration, connections=args.connections, script=str(lua))
+            results = {
+                name: wrk(url, duration=args.duration, connections=args.connections, script=script)
+                for name, (url, script) in run.items()
+            }
+            load_after = os.getloadavg()
 
         timings = []
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}) as client:
@@ -256,25 +287,33 @@ def main() -> None:
                 if i >= 3:
                     timings.append(elapsed)
     finally:
-        gunicorn.send_signal(signal.SIGTERM)
-        gunicorn.wait(timeout=30)
+        for server in (gunicorn, baseline_server):
+            server.send_signal(signal.SIGTERM)
+        for server in (gunicorn, baseline_server):
+            server.wait(timeout=30)
 
     timings.sort()
     print()
     print(
-        f"cards in database: {args.cards:,}; gunicorn {args.workers} sync workers; "
-        f"wrk -t2 -c{args.connections} -d{args.duration}s; load average before: "
-        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
+        f"cards in database: {args.cards:,}; gunicorn {args.workers} {args.worker_class} workers"
+        + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+        + f"; wrk -t2 -c{args.connections} -d{args.duration}s; load average before: "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after: {load_after[0]:.2f} "
+        f"{load_after[1]:.2f} {load_after[2]:.2f} on {os.cpu_count()} CPUs"
     )
     print(f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
-    for name, r in (("GET /api/v1/ping (baseline)", baseline), ("GET /api/v1/cards/{n}", cards)):
+    for name, r in results.items():
         print(
             f"{name:36} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['non2xx']:8d}"
             + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
         )
+    cards = results["GET /api/v1/cards/{n}"]
+    const = results["minimal Django, constant JSON"]["rps"]
+    naive = results["minimal Django, one SQL lookup"]["rps"]
     print(
-        f"ratio cards/baseline throughput: {cards['rps'] / baseline['rps']:.0%} (aim ≥ 60 %); "
-        f"p99 {cards['p99']:.1f} ms (aim < 25 ms)"
+        f"GET /api/v1/cards/{{n}}: {cards['rps'] / const:.0%} of the minimal constant-JSON app "
+        f"(aim >= 60 %), {cards['rps'] / naive:.2f}x the naive one-query app (aim >= 1.25x), "
+        f"p99 {cards['p99']:.1f} ms (aim < 30 ms)"
     )
     print(
         f"POST /api/v1/cards/check, 1000 existing numbers, {len(timings)} sequential requests: "

@@ -64,21 +64,26 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         route = match.view_name if match is not None else "unmatched"
-        REQUESTS.labels(route=route, method=request.method, status=str(response.status_code)).inc()
-        elapsed = time.perf_counter() - start
-        kind = CHECK_KINDS.get(route)
-        if kind is not None:
-            CHECK_DURATION.labels(kind=kind).observe(elapsed)
-        request_log.info(
-            "request",
-            extra={
-                "route": route,
-                "method": request.method,
-                "status": response.status_code,
-                "duration_ms": round(elapsed * 1000, 1),
-            },
-        )
+        record_request(route, request.method, response.status_code, time.perf_counter() - start)
         return response
+
+
+def record_request(route: str, method: str, status: int, elapsed: float) -> None:
+    """Count, time (card checks) and log one answered request. Also called by the lean entry
+    point of the card check (hmskort.api.lean), which answers before Django's middleware."""
+    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    kind = CHECK_KINDS.get(route)
+    if kind is not None:
+        CHECK_DURATION.labels(kind=kind).observe(elapsed)
+    request_log.info(
+        "request",
+        extra={
+            "route": route,
+            "method": method,
+            "status": status,
+            "duration_ms": round(elapsed * 1000, 1),
+        },
+    )
 
 
 class StateCollector:

@@ -356,6 +356,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Font subsetting while rendering cards logs every glyph at INFO.
+        "fontTools": {"level": "WARNING"},
         # One JSON line per request in production; the dev server logs requests itself.
         "hmskort.request": {"level": "INFO" if HMSKORT_LOG_FORMAT == "json" else "WARNING"},
     },

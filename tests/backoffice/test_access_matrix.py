@@ -7,40 +7,54 @@ import pytest
 from django.urls import URLPattern, get_resolver
 
 from hmskort.backoffice import urls as backoffice_urls
-from tests.factories import PersonFactory
+from tests.factories import CardFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("verifier", "production", "support", "administrator")
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"administrator"})
+SUPPORT = frozenset({"support", "administrator"})
 
-# url name -> (method, the roles allowed). Administrators may use everything.
-MATRIX: dict[str, tuple[str, frozenset[str]]] = {
-    "home": ("get", EVERYONE),
-    "maintenance": ("get", ADMIN),
-    "maintenance_cancel": ("post", ADMIN),
+# url name -> (method, the roles allowed, the status an allowed request gets).
+# Administrators may use everything.
+MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
+    "home": ("get", EVERYONE, 200),
+    "support": ("get", SUPPORT, 200),
+    "card": ("get", EVERYONE, 200),
+    # Unblocking a card that is not blocked: refused with a message, nothing changes.
+    "card_action": ("post", SUPPORT, 302),
+    "company": ("get", SUPPORT, 200),
+    "maintenance": ("get", ADMIN, 200),
+    "maintenance_cancel": ("post", ADMIN, 302),
 }
 
 
-# Arguments of the URLs that need them (an object that need not exist: the gate comes first).
-URL_KWARGS: dict[str, dict] = {"maintenance_cancel": {"pk": 0}}
+@pytest.fixture(autouse=True)
+def world():
+    card = CardFactory()
+    return {"card": card, "company": card.company}
 
 
-def url_for(name: str) -> str:
+ARGS = {
+    "card": lambda w: {"pk": w["card"].pk},
+    "card_action": lambda w: {"pk": w["card"].pk, "action": "unblock"},
+    "company": lambda w: {"orgnr": w["company"].orgnr},
+    # An object that need not exist: the gate comes first.
+    "maintenance_cancel": lambda w: {"pk": 0},
+}
+
+
+def url_for(name: str, world=None) -> str:
     from django.urls import reverse
 
-    return reverse(f"backoffice:{name}", kwargs=URL_KWARGS.get(name))
+    kwargs = ARGS[name](world) if name in ARGS else {}
+    return reverse(f"backoffice:{name}", kwargs=kwargs)
 
 
-def allowed_status(name: str) -> int:
-    """A page answers 200; an action answers with a redirect back to its page."""
-    return 200 if MATRIX[name][0] == "get" else 302
-
-
-def request(client, name: str):
-    method, _roles = MATRIX[name]
-    url = url_for(name)
+def request(client, name: str, world):
+    method = MATRIX[name][0]
+    url = url_for(name, world)
     return client.get(url) if method == "get" else client.post(url, {})
 
 
@@ -56,16 +70,17 @@ def test_every_back_office_view_passes_the_staff_gate():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_reaches_exactly_the_pages_of_its_role(staff_client, role):
+def test_each_role_reaches_exactly_the_pages_of_its_role(staff_client, role, world):
     client = staff_client(role)
 
-    statuses = {name: request(client, name).status_code for name in MATRIX}
+    statuses = {name: request(client, name, world).status_code for name in MATRIX}
 
     expected = {
-        name: (allowed_status(name) if role in allowed else 403)
-        for name, (_m, allowed) in MATRIX.items()
+        name: (ok if role in allowed else 403) for name, (_m, allowed, ok) in MATRIX.items()
     }
     assert statuses == expected
+    world["card"].refresh_from_db()
+    assert world["card"].state == "issued"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -77,31 +92,31 @@ def test_only_administrators_reach_django_admin(staff_client, role):
     assert status == (200 if role == "administrator" else 302)
 
 
-def test_nobody_logged_in_is_sent_to_the_staff_login_from_every_page(client):
+def test_nobody_logged_in_is_sent_to_the_staff_login_from_every_page(client, world):
     for name in MATRIX:
-        response = request(client, name)
+        response = request(client, name, world)
         assert response.status_code == 302, name
         assert response["Location"].startswith("/kontor/logg-inn/?next="), name
 
 
-def test_a_person_logged_in_for_a_company_is_no_staff_user(client):
+def test_a_person_logged_in_for_a_company_is_no_staff_user(client, world):
     session = client.session
     session["person_id"] = PersonFactory().pk
     session["login_method"] = "test"
     session.save()
 
     for name in MATRIX:
-        response = request(client, name)
+        response = request(client, name, world)
         assert response.status_code == 302, name
         assert response["Location"].startswith("/kontor/logg-inn/"), name
     assert client.get("/admin/").status_code == 302
 
 
-def test_a_staff_user_logged_in_without_a_code_is_sent_back_to_the_login(client, make_staff):
+def test_a_staff_user_logged_in_without_a_code_is_sent_back_to_the_login(client, make_staff, world):
     client.force_login(make_staff("administrator"))
 
     for name in MATRIX:
-        assert request(client, name).status_code == 302, name
+        assert request(client, name, world).status_code == 302, name
 
 
 def test_the_back_office_urls_have_english_forms_under_en(staff_client):

@@ -17,6 +17,12 @@ class CardType(models.Model):
     requires_residence_permit = models.BooleanField(default=False)
     # Card types this card also counts as (a cleaning card counts on construction sites).
     also_valid_as = models.ManyToManyField("self", symmetrical=False, blank=True)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#1E4B8C",
+        help_text=_("The colour of the card type's band on the printed card, as #RRGGBB."),
+    )
     is_active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 

@@ -1,11 +1,13 @@
 """Reads of cards for the employer's and the issuer's pages.
 
 The card check (page, QR landing, API) has its own one lookup path, `cards.lookup`, by the
-unique indexes on `number` and `qr_token`; nothing here looks a card up by number or token.
+unique indexes on `number` and `qr_token`; nothing here looks a card up by token, and only the
+staff's search (`cards_matching`) finds cards by number, among other keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ from django.utils import timezone
 from hmskort.companies.models import Company
 
 from .models import Card, CardStatusChange
+from .numbers import InvalidCardNumber, normalise_card_number
 
 _RELATED = ("card_type", "holder", "company")
 
@@ -78,6 +81,44 @@ def validity_counts(company) -> dict[str, int]:
             n_valid=Count("pk", filter=Q(valid=True)),
             n_not_valid=Count("pk", filter=Q(valid=False)),
         )
+    )
+
+
+def cards_matching(query: str, *, limit: int = 50) -> list[Card]:
+    """Cards found by card number, the holder's national ID number, the holder's name, or the
+    employer's organisation number, newest first."""
+    from hmskort.identifiers import InvalidIdentifier, parse_orgnr
+
+    query = query.strip()
+    digits = query.replace(" ", "").replace("-", "")
+    qs = Card.objects.select_related(*_RELATED)
+    if digits.isascii() and digits.isdigit():
+        condition = Q(holder__national_id=digits)
+        with contextlib.suppress(InvalidCardNumber):
+            condition |= Q(number=normalise_card_number(digits))
+        with contextlib.suppress(InvalidIdentifier):
+            condition |= Q(company__orgnr=parse_orgnr(digits))
+        qs = qs.filter(condition)
+    elif len(query) >= 2:
+        for word in query.split()[:4]:
+            qs = qs.filter(
+                Q(holder__given_name__icontains=word) | Q(holder__family_name__icontains=word)
+            )
+    else:
+        return []
+    return list(qs.order_by("-created_at", "-pk")[:limit])
+
+
+def card_by_id(card_id: int) -> Card | None:
+    return Card.objects.select_related(*_RELATED).filter(pk=card_id).first()
+
+
+def card_history(card: Card):
+    """Every audit event recorded against the card, newest first."""
+    from hmskort.audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(object_type="cards.card", object_id=str(card.pk)).order_by(
+        "-at", "-id"
     )
 
 

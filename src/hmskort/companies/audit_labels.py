@@ -13,5 +13,7 @@ register(
         "address.added": _("Delivery address added"),
         "address.changed": _("Delivery address changed"),
         "address.archived": _("Delivery address archived"),
+        "company.vat_exemption_recorded": _("Exemption from the VAT register recorded"),
+        "company.vat_exemption_lifted": _("Exemption from the VAT register lifted"),
     }
 )

@@ -234,3 +234,18 @@ def delivery_addresses(company: Company, *, archived: bool = False) -> QuerySet[
     return DeliveryAddress.objects.filter(
         company=company.main_unit, archived_at__isnull=not archived
     ).order_by("recipient", "street", "pk")
+
+
+def companies_matching(query: str, *, limit: int = 50) -> list[Company]:
+    """Companies whose organisation number is `query` (spaces allowed) or whose name contains
+    it, main units first."""
+    query = query.strip()
+    digits = query.replace(" ", "")
+    qs = Company.objects.select_related("parent")
+    if digits.isascii() and digits.isdigit():
+        qs = qs.filter(orgnr=digits)
+    elif len(query) >= 2:
+        qs = qs.filter(name__icontains=query)
+    else:
+        return []
+    return list(qs.order_by("parent_id", "name")[:limit])

@@ -355,3 +355,38 @@ def delivery_address_archive(*, address: DeliveryAddress, actor: Actor) -> Deliv
             data=_address_data(address),
         )
     return address
+
+
+@transaction.atomic
+def company_set_vat_exemption(
+    *, company: Company, exempt: bool, note: str, actor: Actor
+) -> Company:
+    """Record (or lift) the issuer's exemption from the VAT register duty for a main unit.
+
+    An exemption needs a reason. The cards of the company are recomputed (the duty is one of
+    the rules), through `company_facts_changed`.
+    """
+    from django.core.exceptions import ValidationError
+
+    from .signals import company_facts_changed
+
+    company = Company.objects.select_for_update().get(pk=company.main_unit.pk)
+    note = note.strip()[:300]
+    if exempt and not note:
+        raise ValidationError({"note": _("Say why the company is exempt.")})
+    if company.vat_exempt == exempt and company.vat_exempt_note == (note if exempt else ""):
+        return company
+    company.vat_exempt = exempt
+    company.vat_exempt_note = note if exempt else ""
+    company.save(update_fields=["vat_exempt", "vat_exempt_note", "updated_at"])
+    record(
+        actor=actor,
+        action="company.vat_exemption_recorded" if exempt else "company.vat_exemption_lifted",
+        target=company,
+        company=company,
+        data={"note": company.vat_exempt_note},
+    )
+    company_facts_changed.send(
+        sender=Company, company_ids=[company.pk], cause="company.vat_exemption"
+    )
+    return company
