@@ -28,6 +28,7 @@ from hmskort.companies.selectors import (
     companies_for,
     delegation_status,
     delegations_for,
+    holder_name_for,
     role_holders,
     sub_units,
 )
@@ -111,7 +112,12 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
     holders = [
         {"holder": h, "masked": mask_national_id(h.national_id)} for h in role_holders(company)
     ]
-    delegations = Paginator(delegations_for(company), PAGE_SIZE).get_page(request.GET.get("access"))
+    # Access in force or not yet started leads; revoked and expired access is history.
+    all_delegations = list(delegations_for(company))
+    current = [d for d in all_delegations if delegation_status(d) in ("active", "scheduled")]
+    past = [d for d in all_delegations if delegation_status(d) in ("revoked", "expired")]
+    delegations = Paginator(current, PAGE_SIZE).get_page(request.GET.get("access"))
+    past_delegations = Paginator(past, PAGE_SIZE).get_page(request.GET.get("past"))
     history = Paginator(company_history(company), PAGE_SIZE).get_page(request.GET.get("history"))
     events = _history_rows(list(history.object_list))
     card_counts = validity_counts(company)
@@ -126,6 +132,8 @@ def company_detail(request: HttpRequest, company: Company, access) -> HttpRespon
             "holders": holders,
             "delegations": delegations,
             "delegation_rows": _delegation_rows(delegations.object_list),
+            "past_delegations": past_delegations,
+            "past_delegation_rows": _delegation_rows(past_delegations.object_list),
             "history": history,
             "events": events,
             "card_counts": card_counts,
@@ -212,10 +220,13 @@ def _delegation_of(company: Company, pk: int):
 def delegation_detail(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
     delegation = _delegation_of(company, pk)
     row = _delegation_rows([delegation])[0]
+    granted_by = holder_name_for(delegation.granted_by_national_id) or mask_national_id(
+        delegation.granted_by_national_id
+    )
     return render(
         request,
         "portal/delegation.html",
-        {"company": company, "access": access, **row},
+        {"company": company, "access": access, "granted_by": granted_by, **row},
     )
 
 

@@ -1,0 +1,52 @@
+"""The company page: access in force leads, revoked and expired access is history, and the
+details say who gave the access."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from hmskort.audit.services import Actor
+from hmskort.companies.services import grant_delegation, revoke_delegation
+from tests.factories import PersonFactory, RoleFactory, national_id_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_revoked_and_expired_access_is_listed_apart_from_access_in_force(log_in_as):
+    role = RoleFactory(code="DAGL", holder_name="Siri Sjef")
+    client = log_in_as(PersonFactory(national_id=role.national_id))
+    company = role.company
+
+    def give(serial, name, **dates):
+        return grant_delegation(
+            company=company,
+            grantor_national_id=role.national_id,
+            national_id=national_id_for(dt.date(1990, 1, 1), serial),
+            grantee_name=name,
+            actor=Actor.system("test"),
+            **dates,
+        )
+
+    give(1, "Aktiv Person")
+    revoked = give(2, "Tilbaketrukket Person")
+    revoke_delegation(
+        delegation=revoked, revoker_national_id=role.national_id, actor=Actor.system("test")
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        past = timezone.localdate() - dt.timedelta(days=30)
+        mp.setattr(timezone, "localdate", lambda: past)
+        give(3, "Utløpt Person", ends_on=past + dt.timedelta(days=2))
+
+    page = client.get(f"/en/companies/{company.orgnr}/").content.decode()
+
+    current = page[page.index('id="access-heading"') : page.index('id="past-access-heading"')]
+    earlier = page[page.index('id="past-access-heading"') : page.index('id="history-heading"')]
+    assert "Aktiv Person" in current
+    assert "Tilbaketrukket" not in current and "Utløpt" not in current
+    assert "Tilbaketrukket Person" in earlier and "Utløpt Person" in earlier
+
+    details = client.get(f"/en/companies/{company.orgnr}/access/{revoked.pk}/").content.decode()
+    assert "Given by" in details and "Siri Sjef" in details
