@@ -179,3 +179,71 @@ def test_access_is_given_on_the_main_unit_only():
             national_id=PER,
             grantee_name="Per",
         )
+
+
+def _delegation(company, **kwargs):
+    return Delegation.objects.create(
+        company=company,
+        national_id=PER,
+        grantee_name="Per",
+        granted_by_national_id="x",
+        **kwargs,
+    )
+
+
+def test_no_person_or_no_company_means_no_access():
+    company = CompanyFactory()
+    _delegation(company)
+    assert access_for(PER, None) is None
+    assert access_for("", company) is None
+    assert access_for(None, company) is None
+
+
+def test_a_delegation_answers_with_its_company_unit_id_and_end_date():
+    today = timezone.localdate()
+    main = CompanyFactory()
+    unit = SubUnitFactory(parent=main)
+    delegation = _delegation(main, ends_on=today + dt.timedelta(days=9))
+
+    for company in (main, unit):
+        access = access_for(PER, company)
+        assert (access.company, access.via, access.kind) == (company, main, DELEGATION)
+        assert access.delegation_id == delegation.pk
+        assert access.delegation_ends_on == today + dt.timedelta(days=9)
+        assert access.role_codes == ()
+        assert not access.can_delegate
+
+
+def test_a_delegation_stored_on_a_sub_unit_covers_that_sub_unit_only():
+    # Delegations are given on main units; one stored on a sub-unit (older data) still names it.
+    main = CompanyFactory()
+    unit = SubUnitFactory(parent=main)
+    _delegation(unit)
+
+    assert access_for(PER, unit).via == unit
+    assert access_for(PER, main) is None
+
+
+def test_a_delegation_for_another_company_gives_no_access_here():
+    _delegation(CompanyFactory())
+    assert access_for(PER, CompanyFactory()) is None
+
+
+def test_of_two_delegations_in_force_the_one_ending_first_is_reported():
+    today = timezone.localdate()
+    company = CompanyFactory()
+    _delegation(company, ends_on=today + dt.timedelta(days=30))
+    sooner = _delegation(company, ends_on=today + dt.timedelta(days=10))
+
+    assert access_for(PER, company).delegation_id == sooner.pk
+
+
+def test_access_is_judged_on_the_day_asked_for():
+    today = timezone.localdate()
+    company = CompanyFactory()
+    _delegation(company, ends_on=today - dt.timedelta(days=10))
+
+    assert access_for(PER, company) is None
+    assert access_for(PER, company, today=today - dt.timedelta(days=20)).kind == DELEGATION
+    assert access_for(PER, company, today=today - dt.timedelta(days=10)).kind == DELEGATION
+    assert access_for(PER, company, today=today - dt.timedelta(days=9)) is None

@@ -59,8 +59,10 @@ def world():
     # A role registered on the sub-unit: no access, to the sub-unit or to the main unit.
     RoleFactory(company=unit, national_id=people["sub_unit_role"].national_id, code="DAGL")
     target = delegate(acme, people["delegate"], ends_on=today + dt.timedelta(days=30))
-    delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=1))
-    delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=1))
+    # Two days' margin: a test that runs past midnight still sees these as expired and not
+    # started (the day boundaries themselves are tested in tests/companies/test_access.py).
+    delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=2))
+    delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=2))
     delegate(acme, people["revoked"], revoked_at=timezone.now())
     address = delivery_address_add(
         company=acme,
