@@ -56,7 +56,8 @@ serve: install
 test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/mypy
 	DEBUG=0 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
 # Mutation testing of the core rules, identifiers, card numbers and the access check (slow, CPU

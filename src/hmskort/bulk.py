@@ -18,7 +18,15 @@ from django.utils import timezone
 SQLITE_BATCH = 20000
 
 
-def _default(field: models.Field, now: dt.datetime) -> Any:
+def _column(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The concrete field `name` (a field name or an attname) of the model."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _default(field: models.Field[Any, Any], now: dt.datetime) -> Any:
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         return now
     value = field.get_default()
@@ -41,14 +49,14 @@ def copy_rows(
     model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
     """Insert rows into the model's table; JSON values must be given as JSON text."""
-    fields = [model._meta.get_field(name) for name in names]
+    fields = [_column(model, name) for name in names]
     named = {f.name for f in fields}
     extra_fields = [
         f for f in model._meta.concrete_fields if f.name not in named and not f.primary_key
     ]
     now = timezone.now()
     extra = tuple(_default(f, now) for f in extra_fields)
-    columns = [f.column for f in fields] + [f.column for f in extra_fields]
+    columns = [str(f.column) for f in (*fields, *extra_fields)]
     if extra:
         rows = (tuple(row) + extra for row in rows)
     table = model._meta.db_table

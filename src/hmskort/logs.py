@@ -34,13 +34,13 @@ class PrivacyFilter(logging.Filter):
             record.route = match.view_name if match is not None else "unmatched"
             record.method = getattr(request, "method", "")
             # "Not Found: %s" and the like: the status, not the path.
-            status = getattr(record, "status_code", None)
+            status = getattr(record, "status_code", 0)
             try:
                 record.msg = f"{status} {HTTPStatus(status).phrase}"
             except ValueError:
                 record.msg = "request"
             record.args = ()
-            del record.request
+            vars(record).pop("request", None)
         if record.args:
             record.msg = record.getMessage()
             record.args = ()

@@ -64,7 +64,8 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         route = match.view_name if match is not None else "unmatched"
-        record_request(route, request.method, response.status_code, time.perf_counter() - start)
+        method = request.method or ""
+        record_request(route, method, response.status_code, time.perf_counter() - start)
         return response
 
 

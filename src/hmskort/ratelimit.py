@@ -46,7 +46,9 @@ def _redis_client(backend: RedisCache):
     costs more CPU than the round trip itself)."""
     client = backend.__dict__.get("_hmskort_rate_client")
     if client is None:
-        client = backend.__dict__["_hmskort_rate_client"] = backend._cache.get_client(write=True)
+        # RedisCache._cache (the client factory) is private and not in django-stubs.
+        cache_client = backend._cache  # type: ignore[attr-defined]
+        client = backend.__dict__["_hmskort_rate_client"] = cache_client.get_client(write=True)
     return client
 
 

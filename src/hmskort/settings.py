@@ -9,9 +9,14 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
+
+# Django's generic classes (ModelAdmin[Card], QuerySet[Card] …) subscriptable at run time, as
+# the type annotations write them.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("HMSKORT_HOME", PACKAGE_DIR.parent.parent)).resolve()
@@ -145,7 +150,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": VAR_DIR / "hmskort.sqlite3",
+            "NAME": str(VAR_DIR / "hmskort.sqlite3"),
             "OPTIONS": {
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
@@ -268,15 +273,14 @@ USE_TZ = True
 NODE_MODULES = Path(os.environ.get("HMSKORT_NODE_MODULES", BASE_DIR / "node_modules"))
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
+_VENDOR_STATIC = [
     ("vendor/designsystemet", NODE_MODULES / "@digdir" / "designsystemet-css" / "dist" / "src"),
     ("vendor/arbeidstilsynet", NODE_MODULES / "@arbeidstilsynet" / "design-theme" / "brand"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/inter", NODE_MODULES / "@fontsource" / "inter"),
 ]
-STATICFILES_DIRS = [PACKAGE_DIR / "static"] + [
-    (prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()
-]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS += [(prefix, path) for prefix, path in _VENDOR_STATIC if path.exists()]
 MEDIA_ROOT = VAR_DIR / "media"
 # "private": photos, ID documents and card files (personal data). Never served by a public URL:
 # no route serves its directory, and staff see its files only through short-lived signed links.

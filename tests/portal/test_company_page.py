@@ -50,3 +50,25 @@ def test_revoked_and_expired_access_is_listed_apart_from_access_in_force(log_in_
 
     details = client.get(f"/en/companies/{company.orgnr}/access/{revoked.pk}/").content.decode()
     assert "Given by" in details and "Siri Sjef" in details
+
+
+def test_form_errors_are_summed_up_at_the_top_and_each_field_is_marked_and_described(
+    log_in_as,
+):
+    role = RoleFactory(code="DAGL")
+    client = log_in_as(PersonFactory(national_id=role.national_id))
+
+    response = client.post(
+        f"/en/companies/{role.company.orgnr}/access/new/",
+        {"national_id": "123", "grantee_name": ""},
+    )
+
+    body = response.content.decode()
+    summary = body[
+        body.index('id="error-summary"') : body.index("</ul>", body.index('id="error-summary"'))
+    ]
+    assert "autofocus" in body[: body.index("</div>", body.index('id="error-summary"'))]
+    assert 'href="#id_national_id"' in summary and 'href="#id_grantee_name"' in summary
+    assert body.count('aria-invalid="true"') == 2
+    assert 'aria-describedby="id_national_id-error"' in body
+    assert 'id="id_national_id-error"' in body

@@ -13,6 +13,7 @@ import json
 
 import pytest
 import time_machine
+from django.utils import timezone
 from werkzeug import Request, Response
 
 from hmskort.cards.recompute import recompute_cards
@@ -37,8 +38,6 @@ pytestmark = pytest.mark.django_db
 
 UNIT_TYPE = "application/vnd.brreg.enhetsregisteret.enhet.v2+json"
 SUB_UNIT_TYPE = "application/vnd.brreg.enhetsregisteret.underenhet.v2+json"
-# Later than any fact the factories store (read "now"): facts read earlier never win.
-T0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(hours=1)
 ENK = {"kode": "ENK", "beskrivelse": "Enkeltpersonforetak"}
 
 
@@ -93,6 +92,14 @@ class FeedStandIn:
         return Response(json.dumps(body), content_type="application/json")
 
 
+@pytest.fixture
+def t0() -> dt.datetime:
+    """A little later than any fact the factories store (read "now"): earlier facts never win."""
+    return timezone.now().astimezone(dt.UTC).replace(second=0, microsecond=0) + dt.timedelta(
+        hours=1
+    )
+
+
 def valid_card(company=None):
     company = company or registered_company()
     card = CardFactory(company=company, holder=employed_person(company))
@@ -110,7 +117,7 @@ def seen_by_a_checker(client, card) -> bool:
 
 
 def test_on_a_fresh_deployment_a_change_published_after_the_first_sync_reaches_the_card(
-    brreg_api, client, django_capture_on_commit_callbacks
+    brreg_api, client, django_capture_on_commit_callbacks, t0
 ):
     card = valid_card()
     orgnr = card.company.orgnr
@@ -120,10 +127,10 @@ def test_on_a_fresh_deployment_a_change_published_after_the_first_sync_reaches_t
     )
     assert not FeedCursor.objects.exists()  # no bulk import, no position
 
-    with time_machine.travel(T0), django_capture_on_commit_callbacks(execute=True):
+    with time_machine.travel(t0), django_capture_on_commit_callbacks(execute=True):
         first = brreg.sync_feed("enheter")
-    feed.publish(orgnr, at=T0 + dt.timedelta(minutes=2))
-    later = T0 + dt.timedelta(minutes=5)
+    feed.publish(orgnr, at=t0 + dt.timedelta(minutes=2))
+    later = t0 + dt.timedelta(minutes=5)
     with time_machine.travel(later), django_capture_on_commit_callbacks(execute=True):
         second = brreg.sync_feed("enheter")
 
@@ -131,19 +138,19 @@ def test_on_a_fresh_deployment_a_change_published_after_the_first_sync_reaches_t
     assert BrregUnit.objects.get(orgnr=orgnr).bankrupt is True
     assert seen_by_a_checker(client, card) is False
     # The first run asked from its own start; the second from that same time, not its own.
-    assert feed.asked[0]["dato"] == feed.asked[1]["dato"] == T0.strftime("%Y-%m-%dT%H:%M:00.000Z")
+    assert feed.asked[0]["dato"] == feed.asked[1]["dato"] == t0.strftime("%Y-%m-%dT%H:%M:00.000Z")
     assert FeedCursor.objects.get(feed="brreg:enheter").last_update_id == 5000
 
 
-def test_once_an_update_id_is_known_the_feed_asks_from_the_next_one(brreg_api):
+def test_once_an_update_id_is_known_the_feed_asks_from_the_next_one(brreg_api, t0):
     orgnr = orgnr_for(1701)
     BrregUnitFactory(orgnr=orgnr)
     feed = FeedStandIn(brreg_api)
     brreg_api.expect_request(f"{API}/enheter/{orgnr}").respond_with_json(unit(orgnr))
-    with time_machine.travel(T0):
+    with time_machine.travel(t0):
         brreg.sync_feed("enheter")
-    feed.publish(orgnr, at=T0 + dt.timedelta(minutes=1))
-    with time_machine.travel(T0 + dt.timedelta(minutes=2)):
+    feed.publish(orgnr, at=t0 + dt.timedelta(minutes=1))
+    with time_machine.travel(t0 + dt.timedelta(minutes=2)):
         brreg.sync_feed("enheter")
         brreg.sync_feed("enheter")
 
@@ -176,7 +183,7 @@ def test_a_sole_proprietor_first_seen_through_ordering_gets_its_form_and_the_own
 
 
 def test_a_change_of_organisation_form_in_the_feed_moves_the_card(
-    brreg_api, client, django_capture_on_commit_callbacks
+    brreg_api, client, django_capture_on_commit_callbacks, t0
 ):
     company = registered_company(organisation_form="AS")
     owner = PersonFactory()
@@ -186,7 +193,7 @@ def test_a_change_of_organisation_form_in_the_feed_moves_the_card(
     assert seen_by_a_checker(client, card) is False  # an AS owner needs an employment
     FeedCursor.objects.create(feed="brreg:enheter", last_update_id=4999)
     feed = FeedStandIn(brreg_api)
-    feed.publish(company.orgnr, at=T0)
+    feed.publish(company.orgnr, at=t0)
     brreg_api.expect_request(f"{API}/enheter/{company.orgnr}").respond_with_json(
         unit(company.orgnr, company.name, organisasjonsform=ENK)
     )
@@ -239,7 +246,7 @@ def test_a_sub_unit_first_seen_through_ordering_is_tied_to_its_main_unit(
     ],
 )
 def test_a_unit_that_cannot_be_stored_fails_the_run_and_changes_nothing(
-    brreg_api, client, django_capture_on_commit_callbacks, status, body, message
+    brreg_api, client, django_capture_on_commit_callbacks, t0, status, body, message
 ):
     card = valid_card()
     orgnr = card.company.orgnr
@@ -254,7 +261,7 @@ def test_a_unit_that_cannot_be_stored_fails_the_run_and_changes_nothing(
         answer = {"organisasjonsnummer": orgnr, "slettedato": "2024-02-30"}
     FeedCursor.objects.create(feed="brreg:enheter", last_update_id=4999)
     feed = FeedStandIn(brreg_api)
-    feed.publish(orgnr, at=T0)
+    feed.publish(orgnr, at=t0)
     brreg_api.expect_request(f"{API}/enheter/{orgnr}").respond_with_json(answer, status=status)
     before = BrregUnit.objects.values().get(orgnr=orgnr)
 

@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlencode
 
 import httpx
@@ -28,7 +29,7 @@ from joserfc.errors import (
     JoseError,
     MissingClaimError,
 )
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from hmskort.identifiers import InvalidIdentifier, parse_national_id
 
@@ -104,13 +105,14 @@ def provider_metadata() -> dict:
     return metadata
 
 
-def _jwks(metadata: dict, *, refresh: bool = False) -> dict:
+def _jwks(metadata: dict, *, refresh: bool = False) -> KeySetSerialization:
     key = f"oidc:jwks:{metadata['jwks_uri']}"
     keys = None if refresh else cache.get(key)
     if keys is None:
         keys = _get_json(metadata["jwks_uri"])
         cache.set(key, keys, 3600)
-    return keys
+    # The provider's JWKS document as read; KeySet.import_key_set checks its shape.
+    return cast("KeySetSerialization", keys)
 
 
 def begin(session, *, next_url: str, language: str) -> str:

@@ -33,8 +33,9 @@ def log_in(
 
 def current_person(request: HttpRequest) -> Person | None:
     if hasattr(request, "_hmskort_person"):
-        return request._hmskort_person
+        remembered: Person | None = request._hmskort_person
+        return remembered
     person_id = request.session.get(PERSON_KEY)
     person = Person.objects.filter(pk=person_id).first() if person_id else None
-    request._hmskort_person = person
+    request._hmskort_person = person  # type: ignore[attr-defined]  # memo for this request
     return person

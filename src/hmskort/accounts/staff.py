@@ -46,12 +46,14 @@ def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[str]:
     is_verified = getattr(user, "is_verified", None)
     if is_verified is None or not is_verified():
         return frozenset()
-    cached = getattr(user, "_hmskort_roles", None)
+    cached: frozenset[str] | None = getattr(user, "_hmskort_roles", None)
     if cached is None:
+        assert isinstance(user, User)  # the project's user model
         names = set(user.groups.values_list("name", flat=True)) & set(StaffRole.values)
         if user.is_superuser:
             names.add(StaffRole.ADMINISTRATOR)
-        cached = user._hmskort_roles = frozenset(names)
+        cached = frozenset(names)
+        user._hmskort_roles = cached  # type: ignore[attr-defined]  # a per-request memo on the user
     return cached
 
 
@@ -61,7 +63,7 @@ def has_role(user, *roles: str) -> bool:
     return bool(held) and (StaffRole.ADMINISTRATOR in held or bool(held & set(roles)))
 
 
-def staff_actor(user: User) -> Actor:
+def staff_actor(user: AbstractBaseUser | AnonymousUser) -> Actor:
     return Actor.staff(user.get_username())
 
 

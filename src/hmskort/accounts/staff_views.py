@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -53,8 +55,8 @@ class StaffLoginForm(forms.Form):
 
     def __init__(self, request: HttpRequest, *args, **kwargs):
         self.request = request
-        self.user = None
-        self.device = None
+        self.user: User | None = None
+        self.device: TOTPDevice | None = None
         super().__init__(*args, **kwargs)
 
     def clean_otp_token(self) -> str:
@@ -63,8 +65,9 @@ class StaffLoginForm(forms.Form):
             raise forms.ValidationError(_("The code is 6 digits."))
         return token
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         refused = forms.ValidationError(
@@ -103,11 +106,15 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     form = StaffLoginForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         user = form.user
+        assert user is not None  # a valid form has found the user
         # A fresh session: nothing from a company login or an earlier staff login carries over.
         request.session.flush()
-        user.otp_device = form.device  # django-otp stores the verified device at login
+        # django-otp reads the verified device from this attribute at login (it has no stubs).
+        user.otp_device = form.device  # type: ignore[attr-defined]
         auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        record(actor=staff_actor(user), action="staff.logged_in", target=("auth.user", user.pk))
+        record(
+            actor=staff_actor(user), action="staff.logged_in", target=("auth.user", str(user.pk))
+        )
         return redirect(next_url)
     status = 400 if form.is_bound else 200
     return render(
@@ -124,7 +131,7 @@ def staff_logout(request: HttpRequest) -> HttpResponse:
         record(
             actor=staff_actor(request.user),
             action="staff.logged_out",
-            target=("auth.user", request.user.pk),
+            target=("auth.user", str(request.user.pk)),
         )
     auth.logout(request)
     messages.success(request, _("You are logged out."))

@@ -10,6 +10,12 @@ from hmskort.integrations import selectors
 from hmskort.integrations.models import ApiKey
 
 
+class KeyRequest(HttpRequest):
+    """A request that passed `api_key_auth`: django-ninja sets `auth` to the key."""
+
+    auth: ApiKey
+
+
 class ApiKeyAuth(HttpBearer):
     openapi_description = (
         "An API key from the issuer's staff: `Authorization: Bearer hmsk_…`. Keys are stored "

@@ -15,7 +15,7 @@ from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
 from hmskort.integrations import services as integrations
 from hmskort.site import selectors as maintenance
 
-from .auth import api_key_auth, bearer_key, hit_key
+from .auth import KeyRequest, api_key_auth, bearer_key, hit_key
 from .schemas import CardOut, CheckRequest, CheckResponse, Error
 
 router = Router(tags=["cards"])
@@ -116,7 +116,7 @@ _EMPTY = dict.fromkeys(
         }
     },
 )
-def check_cards(request: HttpRequest, body: CheckRequest):
+def check_cards(request: KeyRequest, body: CheckRequest):
     api_key = request.auth
     with translation.override(request_language(request)):
         limit = hit_key(api_key, cards=len(body.card_numbers))

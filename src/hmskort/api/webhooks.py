@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -14,7 +14,7 @@ from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
 from hmskort.integrations import selectors, services
 from hmskort.integrations.models import WebhookDelivery, WebhookSubscription
 
-from .auth import api_key_auth, hit_key
+from .auth import KeyRequest, api_key_auth, hit_key
 from .cards import request_language, too_many
 from .schemas import (
     DeliveryPage,
@@ -29,7 +29,7 @@ from .schemas import (
 router = Router(tags=["webhooks"], auth=api_key_auth)
 
 
-def _limited(request: HttpRequest):
+def _limited(request: KeyRequest):
     limit = hit_key(request.auth)
     return None if limit.allowed else too_many(limit)
 
@@ -49,7 +49,7 @@ def _limited(request: HttpRequest):
         }
     },
 )
-def set_endpoint(request: HttpRequest, body: WebhookIn):
+def set_endpoint(request: KeyRequest, body: WebhookIn):
     if rejected := _limited(request):
         return rejected
     with translation.override(request_language(request)):
@@ -67,7 +67,7 @@ def set_endpoint(request: HttpRequest, body: WebhookIn):
 @router.get(
     "/endpoint", response={200: WebhookOut, 401: Error, 429: Error}, summary="The webhook set now"
 )
-def get_endpoint(request: HttpRequest):
+def get_endpoint(request: KeyRequest):
     if rejected := _limited(request):
         return rejected
     count = WebhookSubscription.objects.filter(api_key=request.auth).count()
@@ -79,7 +79,7 @@ def get_endpoint(request: HttpRequest):
     response={204: None, 401: Error, 429: Error},
     summary="Remove the webhook and every subscription",
 )
-def delete_endpoint(request: HttpRequest):
+def delete_endpoint(request: KeyRequest):
     if rejected := _limited(request):
         return rejected
     services.remove_webhook(api_key=request.auth, actor=services.integrator_actor(request.auth))
@@ -101,7 +101,7 @@ def delete_endpoint(request: HttpRequest):
         }
     },
 )
-def subscribe(request: HttpRequest, body: SubscribeRequest):
+def subscribe(request: KeyRequest, body: SubscribeRequest):
     with translation.override(request_language(request)):
         # The answer tells which numbers exist: each one counts against the daily quota, as in
         # the batch check, or subscribing would be an unmetered way to enumerate card numbers.
@@ -137,7 +137,7 @@ def subscribe(request: HttpRequest, body: SubscribeRequest):
     response={204: None, 401: Error, 429: Error},
     summary="Stop hearing about a card",
 )
-def unsubscribe(request: HttpRequest, card_number: str):
+def unsubscribe(request: KeyRequest, card_number: str):
     if rejected := _limited(request):
         return rejected
     try:
@@ -159,7 +159,7 @@ class DeliveryFilter(Schema):
     response={200: DeliveryPage, 401: Error, 422: Error, 429: Error},
     summary="The delivery log: every event sent to this key's webhook, newest first",
 )
-def deliveries(request: HttpRequest, filters: Query[DeliveryFilter]):
+def deliveries(request: KeyRequest, filters: Query[DeliveryFilter]):
     if rejected := _limited(request):
         return rejected
     qs = selectors.deliveries_for(request.auth, filters.status)

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 
-Label = str | Promise | Callable[[Any], str]
+Label = str | Promise | Callable[[Any], str | Promise]
 
 _LABELS: dict[str, Label] = {}
 

@@ -1,12 +1,14 @@
+from typing import Any, NoReturn
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("AuditEvent is append-only")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("AuditEvent is append-only")
 
 
@@ -43,10 +45,10 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise TypeError("AuditEvent is append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("AuditEvent is append-only")

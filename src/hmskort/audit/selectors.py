@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .labels import label_for
@@ -25,9 +25,9 @@ class EventDescription:
     actor: str
 
 
-def company_history(company) -> QuerySet[AuditEvent]:
+def company_history(company: Model) -> QuerySet[AuditEvent]:
     """Every event recorded against a company, newest first."""
-    return AuditEvent.objects.filter(company=company).order_by("-at", "-id")
+    return AuditEvent.objects.filter(company_id=company.pk).order_by("-at", "-id")
 
 
 def object_history(obj) -> QuerySet[AuditEvent]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,7 @@ def record_many(
     at = at or timezone.now()
     kind, ref, label = actor.kind, actor.ref, actor.label
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         for object_id, company_id, data in events:
             yield (
                 at,

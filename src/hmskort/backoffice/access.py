@@ -57,7 +57,7 @@ def staff_view(*roles: str):
             request.staff_sections = sections_for(user)
             return view(request, *args, **kwargs)
 
-        wrapper.staff_roles = allowed
+        wrapper.staff_roles = allowed  # type: ignore[attr-defined]  # read by the section menu
         return wrapper
 
     return decorator

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -37,8 +39,9 @@ class WindowForm(forms.Form):
         label=gettext_lazy("Message in English"), widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("starts_at") and data.get("ends_at"):
             try:
                 services.validate_window(starts_at=data["starts_at"], ends_at=data["ends_at"])

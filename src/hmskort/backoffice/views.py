@@ -133,8 +133,8 @@ def card_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == "unblock":
             card_services.card_unblock(card=card, actor=actor)
         else:
-            form = NoteForm(request.POST)
-            note = form.cleaned_data["note"] if form.is_valid() else ""
+            note_form = NoteForm(request.POST)
+            note = note_form.cleaned_data["note"] if note_form.is_valid() else ""
             card_services.card_terminate(card=card, actor=actor, note=note)
     except ValidationError as exc:
         messages.error(request, _errors(exc))

@@ -1,8 +1,13 @@
 """Staff views of cards. Lifecycle changes go through the services (admin actions), never by
 editing the state, so every change is legal, audited and recomputed."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -14,24 +19,24 @@ from .rules import reason_title
 
 
 @admin.register(CardType)
-class CardTypeAdmin(admin.ModelAdmin):
+class CardTypeAdmin(admin.ModelAdmin[CardType]):
     list_display = ("code", "name_nb", "name_en", "requires_cleaning_approval", "is_active")
     filter_horizontal = ("also_valid_as",)
 
 
-class CardStatusChangeInline(admin.TabularInline):
+class CardStatusChangeInline(admin.TabularInline[CardStatusChange, Card]):
     model = CardStatusChange
     extra = 0
     can_delete = False
     fields = ("at", "valid", "reasons", "state", "cause")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Card | None = None) -> bool:
         return False
 
 
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(admin.ModelAdmin[Card]):
     list_display = ("number", "card_type", "holder", "company", "state", "valid", "reason_titles")
     list_filter = ("state", "valid", "card_type")
     search_fields = ("=number", "company__orgnr", "company__name")
@@ -57,17 +62,23 @@ class CardAdmin(admin.ModelAdmin):
     actions = ("recompute", "report_lost", "report_stolen", "block", "unblock", "terminate")
     show_full_result_count = False
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Card | None = None) -> bool:
         return False
 
     @admin.display(description=_("reasons"))
-    def reason_titles(self, card):
+    def reason_titles(self, card: Card) -> str:
         return ", ".join(reason_title(code) for code in card.reasons)
 
-    def _each(self, request, queryset, service, **kwargs):
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Card],
+        service: Callable[..., Card],
+        **kwargs: Any,
+    ) -> None:
         actor = Actor.staff(request.user.get_username())
         done = 0
         for card in queryset:
@@ -84,7 +95,7 @@ class CardAdmin(admin.ModelAdmin):
             )
 
     @admin.action(description=_("Recompute validity"))
-    def recompute(self, request, queryset):
+    def recompute(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
         changed = recompute.recompute_cards(
             card_ids=list(queryset.values_list("pk", flat=True)),
             cause=f"staff:{request.user.get_username()}"[:64],
@@ -96,21 +107,21 @@ class CardAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Report lost"))
-    def report_lost(self, request, queryset):
+    def report_lost(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
         self._each(request, queryset, services.card_report_lost)
 
     @admin.action(description=_("Report stolen"))
-    def report_stolen(self, request, queryset):
+    def report_stolen(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
         self._each(request, queryset, services.card_report_stolen)
 
     @admin.action(description=_("Block (the issuer's decision)"))
-    def block(self, request, queryset):
+    def block(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
         self._each(request, queryset, services.card_block, reason="issuer_decision")
 
     @admin.action(description=_("Lift the block"))
-    def unblock(self, request, queryset):
+    def unblock(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
         self._each(request, queryset, services.card_unblock)
 
     @admin.action(description=_("Terminate"))
-    def terminate(self, request, queryset):
+    def terminate(self, request: HttpRequest, queryset: QuerySet[Card]) -> None:
         self._each(request, queryset, services.card_terminate)

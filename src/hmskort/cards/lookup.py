@@ -9,10 +9,12 @@ them without importing each other.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -89,7 +91,7 @@ class CardCheck:
         return str(CardState(self.state).label) if self.state in CardState.values else self.state
 
 
-def _to_check(row) -> CardCheck:
+def _to_check(row: Sequence[Any]) -> CardCheck:
     (card_id, number, state, valid, expires_on, code, name_nb, name_en) = row[:8]
     (given, family, birth_date, employer, orgnr) = row[8:]
     return CardCheck(
@@ -108,21 +110,22 @@ def _to_check(row) -> CardCheck:
     )
 
 
-def _date(value) -> dt.date | None:
+def _date(value: object) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
 
 
-def _connection():
+def _connection() -> BaseDatabaseWrapper:
     """The database the check reads from: the read replica when one serves the check."""
     return connections[router.db_for_read(Card)]
 
 
-def _fetch(sql: str, params: list) -> list:
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     with _connection().cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def check_card_number(raw: str) -> CardCheck | None:

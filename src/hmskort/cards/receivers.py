@@ -3,16 +3,25 @@ transaction through `cards.jobs`. No lower app imports `cards`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from .jobs import queue_recompute
 
 
-def company_facts_changed(sender, *, company_ids, cause: str = "company", **kwargs) -> None:
+def company_facts_changed(
+    sender: object, *, company_ids: Iterable[int], cause: str = "company", **kwargs: Any
+) -> None:
     queue_recompute(company_ids=company_ids, cause=cause)
 
 
-def person_facts_changed(sender, *, person_ids, cause: str = "person", **kwargs) -> None:
+def person_facts_changed(
+    sender: object, *, person_ids: Iterable[int], cause: str = "person", **kwargs: Any
+) -> None:
     queue_recompute(person_ids=person_ids, cause=cause)
 
 
-def register_facts_changed(sender, *, orgnrs, cause: str = "registry", **kwargs) -> None:
+def register_facts_changed(
+    sender: object, *, orgnrs: Iterable[str], cause: str = "registry", **kwargs: Any
+) -> None:
     queue_recompute(orgnrs=orgnrs, cause=cause)

@@ -101,7 +101,9 @@ class CardFace:
     photo: bytes | None = None
 
 
-def face_for(card: Card, *, issued_on: dt.date | None = None, photo: bytes | None = None):
+def face_for(
+    card: Card, *, issued_on: dt.date | None = None, photo: bytes | None = None
+) -> CardFace:
     """The printed values of a card. `issued_on` sets the issue date of a card not yet issued
     (a production batch prints the date its shipping will issue the card on)."""
     from .services import expiry_for
@@ -140,7 +142,9 @@ class _CardPdf(FPDF):
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def fit_text(self, x: float, y: float, width: float, text: str, size: float, style="") -> None:
+    def fit_text(
+        self, x: float, y: float, width: float, text: str, size: float, style: str = ""
+    ) -> None:
         """Write text on one line at (x, y), shrinking it (down to 5 pt) and then cutting it
         with an ellipsis so it never runs past `width`."""
         self.set_font(_FONT, style, size)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from hmskort.audit.models import AuditEvent
 from hmskort.companies.models import Company
 
 from .models import Card, CardStatusChange
@@ -64,13 +67,13 @@ def invalid_since(card: Card) -> CardStatusChange | None:
     return card_status_history(card).first()
 
 
-def card_numbers(card_ids) -> dict[int, str]:
+def card_numbers(card_ids: Iterable[int | str]) -> dict[int, str]:
     """Card number by id, for the given ids (one query)."""
     ids = [int(i) for i in card_ids]
     return dict(Card.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
 
 
-def validity_counts(company) -> dict[str, int]:
+def validity_counts(company: Company) -> dict[str, int]:
     """How many of a company's live cards are valid and not valid: {"n_valid", "n_not_valid"}
     (replaced, terminated and rejected cards count in neither)."""
     return (
@@ -113,10 +116,8 @@ def card_by_id(card_id: int) -> Card | None:
     return Card.objects.select_related(*_RELATED).filter(pk=card_id).first()
 
 
-def card_history(card: Card):
+def card_history(card: Card) -> QuerySet[AuditEvent]:
     """Every audit event recorded against the card, newest first."""
-    from hmskort.audit.models import AuditEvent
-
     return AuditEvent.objects.filter(object_type="cards.card", object_id=str(card.pk)).order_by(
         "-at", "-id"
     )
@@ -206,7 +207,7 @@ def employee_overview(company: Company, *, today: dt.date | None = None) -> list
 
     today = today or timezone.localdate()
     main = company.main_unit
-    people: dict[int, dict] = {}
+    people: dict[int, dict[str, Any]] = {}
     employments = (
         Employment.objects.filter(main_unit=main, starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))

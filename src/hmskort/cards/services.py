@@ -134,7 +134,7 @@ def card_order(
     """Order a card for `holder` employed by `company` (a sub-unit stands for its main unit)."""
     company = company.main_unit
     card_type = card_type or company.card_type or CardType.objects.get(code="construction")
-    if company.card_type_id and company.card_type_id != card_type.pk:
+    if company.card_type is not None and company.card_type_id != card_type.pk:
         raise ValidationError(
             {
                 "card_type": _("%(company)s may only order %(card_type)s.")

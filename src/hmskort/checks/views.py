@@ -6,10 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
 
 from hmskort import ratelimit
 from hmskort.cards import lookup as selectors
 from hmskort.cards.numbers import InvalidCardNumber
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails  # set by django_htmx's middleware
 
 
 def _too_many(request: HttpRequest, limit: ratelimit.Limit) -> HttpResponse:
@@ -22,7 +27,7 @@ def _too_many(request: HttpRequest, limit: ratelimit.Limit) -> HttpResponse:
 
 @never_cache
 @require_GET
-def check_card(request: HttpRequest) -> HttpResponse:
+def check_card(request: HtmxHttpRequest) -> HttpResponse:
     """Enter a card number, see whether the card is valid (GET form: works without JavaScript)."""
     raw = request.GET.get("number", "").strip()
     context: dict = {"number": raw[:40], "searched": bool(raw)}

@@ -54,7 +54,7 @@ class Company(models.Model):
 
     @property
     def main_unit(self) -> "Company":
-        return self.parent if self.parent_id else self
+        return self.parent if self.parent is not None else self
 
 
 class Role(models.Model):

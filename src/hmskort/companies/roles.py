@@ -16,7 +16,7 @@ birth date (the open roles API gives only those, so it is not a source here).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +43,14 @@ class RoleSource(Protocol):
     name: str
 
     def roles_for_person(self, national_id: str) -> list[RoleFact]: ...
+
+
+class CompanyRoleSource(Protocol):
+    """A source read company by company (Enhetsregisteret's authorised roles API)."""
+
+    name: str
+
+    def roles_for_company(self, orgnr: str) -> list[RoleFact]: ...
 
 
 class LocalRoleSource:
@@ -111,7 +119,7 @@ class BrregAuthorisedRoleSource:
         return facts
 
 
-def parse_brreg_roles(orgnr: str, body: dict) -> list[RoleFact]:
+def parse_brreg_roles(orgnr: str, body: dict[str, Any]) -> list[RoleFact]:
     """Read `rollegrupper[].roller[]`: ordering roles held by persons with a national ID number."""
     facts: list[RoleFact] = []
     for group in body.get("rollegrupper") or []:

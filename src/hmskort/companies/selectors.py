@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -143,7 +144,7 @@ def role_holders(company: Company) -> list[AccessHolder]:
         .select_related("company")
         .order_by("company_id", "holder_name", "national_id", "code")
     )
-    grouped: dict[tuple[int, str], dict] = {}
+    grouped: dict[tuple[int, str], dict[str, Any]] = {}
     for row in rows:
         line = grouped.setdefault(
             (row.company_id, row.national_id),
@@ -193,12 +194,12 @@ def holder_name_for(national_id: str) -> str:
     return name or ""
 
 
-def persons_for_test_login() -> list[dict]:
+def persons_for_test_login() -> list[dict[str, Any]]:
     """Persons who may act for a company according to the local data, for the test login.
 
     Read from the database (local roles and delegations in force), so it works with any data.
     """
-    persons: dict[str, dict] = {}
+    persons: dict[str, dict[str, Any]] = {}
     roles = (
         Role.objects.filter(
             source="local", code__in=ORDERING_ROLE_CODES, company__parent__isnull=True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,7 +25,7 @@ from hmskort.identifiers import (
 )
 
 from .models import ORDERING_ROLE_CODES, Company, Delegation, DeliveryAddress, Role
-from .roles import RoleFact, RoleSource, RoleSourceError, configured_source
+from .roles import CompanyRoleSource, RoleFact, RoleSource, RoleSourceError, configured_source
 from .selectors import ROLE, access_for
 
 
@@ -46,7 +47,7 @@ class RolesRefresh:
 
 
 def _store_roles(
-    *, source_name: str, facts: list[RoleFact], scope: dict, read_at: dt.datetime
+    *, source_name: str, facts: list[RoleFact], scope: dict[str, Any], read_at: dt.datetime
 ) -> tuple[int, int]:
     """Make the stored roles of `source_name` within `scope` equal `facts`; returns (added, removed)."""
     wanted = {(f.orgnr, f.national_id, f.code): f for f in facts if f.code in ORDERING_ROLE_CODES}
@@ -75,8 +76,8 @@ def _store_roles(
             removed += 1
     for key, fact in wanted.items():
         company = companies[fact.orgnr]
-        role = existing.get(key)
-        if role is None:
+        found = existing.get(key)
+        if found is None:
             role, created = Role.objects.update_or_create(
                 company=company,
                 national_id=fact.national_id,
@@ -97,9 +98,9 @@ def _store_roles(
                     data={"code": role.code, "holder": role.holder_name},
                 )
         else:
-            role.read_at = read_at
-            role.holder_name = fact.holder_name or role.holder_name
-            role.save(update_fields=["read_at", "holder_name"])
+            found.read_at = read_at
+            found.holder_name = fact.holder_name or found.holder_name
+            found.save(update_fields=["read_at", "holder_name"])
     return added, removed
 
 
@@ -120,7 +121,7 @@ def refresh_roles_for_person(*, national_id: str, source: RoleSource | None = No
     return RolesRefresh(read=len(facts), added=added, removed=removed)
 
 
-def refresh_roles_for_company(*, orgnr: str, source) -> RolesRefresh:
+def refresh_roles_for_company(*, orgnr: str, source: CompanyRoleSource) -> RolesRefresh:
     """Re-read every ordering role of one company from a company-keyed source."""
     facts = source.roles_for_company(orgnr)
     with transaction.atomic():
@@ -151,7 +152,7 @@ def import_local_roles(*, facts: list[RoleFact]) -> RolesRefresh:
     return RolesRefresh(read=len(facts), added=added, removed=removed)
 
 
-def _delegation_data(delegation: Delegation) -> dict:
+def _delegation_data(delegation: Delegation) -> dict[str, Any]:
     return {
         "delegation_id": delegation.pk,
         "grantee": delegation.grantee_name,

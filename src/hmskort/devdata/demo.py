@@ -333,42 +333,44 @@ def _create() -> None:
             )
 
     used_ids = {p.national_id for p in persons.values()}
-    for i, spec in enumerate(CARDS):
-        company = companies[spec.company]
-        holder = persons.get(spec.holder)
+    for i, card_spec in enumerate(CARDS):
+        company = companies[card_spec.company]
+        holder = persons.get(card_spec.holder)
         if holder is None:
-            born = _worker_birth(spec.holder)
+            born = _worker_birth(card_spec.holder)
             start = 0
             number = _national_id(born, start)
             while number in used_ids:
                 start = int(number[6:9]) + 1
                 number = _national_id(born, start)
             holder = Person.objects.filter(
-                given_name=spec.holder, family_name="Demo-Arbeider"
+                given_name=card_spec.holder, family_name="Demo-Arbeider"
             ).first()
             if holder is None:
                 holder = Person.objects.create(
                     national_id=number,
-                    given_name=spec.holder,
+                    given_name=card_spec.holder,
                     family_name="Demo-Arbeider",
                     birth_date=born,
                 )
                 used_ids.add(number)
-            persons[spec.holder] = holder
-        if not spec.national_id_valid:
+            persons[card_spec.holder] = holder
+        if not card_spec.national_id_valid:
             holder.national_id_valid = False
             holder.save(update_fields=["national_id_valid"])
-        if spec.needs_permit is not None:
+        if card_spec.needs_permit is not None:
             holder.needs_residence_permit = True
             holder.residence_permit_until = (
-                today + dt.timedelta(days=365) if spec.needs_permit else None
+                today + dt.timedelta(days=365) if card_spec.needs_permit else None
             )
             holder.save(update_fields=["needs_residence_permit", "residence_permit_until"])
         employer = (
-            companies[f"{spec.company}/{spec.sub_unit}"] if spec.sub_unit is not None else company
+            companies[f"{card_spec.company}/{card_spec.sub_unit}"]
+            if card_spec.sub_unit is not None
+            else company
         )
         if (
-            spec.employment != "none"
+            card_spec.employment != "none"
             and not Employment.objects.filter(person=holder, main_unit=company).exists()
         ):
             Employment.objects.create(
@@ -376,13 +378,13 @@ def _create() -> None:
                 employer=employer,
                 main_unit=company,
                 starts_on=dt.date(2019, 8, 1),
-                ends_on=today - dt.timedelta(days=30) if spec.employment == "ended" else None,
+                ends_on=today - dt.timedelta(days=30) if card_spec.employment == "ended" else None,
                 source=Employment.Source.FOREIGN
-                if spec.employment == "oar"
+                if card_spec.employment == "oar"
                 else Employment.Source.AAREG,
                 read_at=now,
             )
-        _make_card(spec, i, company, holder, types, today)
+        _make_card(card_spec, i, company, holder, types, today)
 
 
 def _make_card(spec: DemoCard, index: int, company: Company, holder: Person, types, today) -> Card:

@@ -286,7 +286,7 @@ def _gcd(a: int, b: int) -> int:
 
 
 def _next_id(model: type[models.Model]) -> int:
-    return (model.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
+    return (model._default_manager.aggregate(m=models.Max("pk"))["m"] or 0) + 1
 
 
 def _reset_sequences(*models_: type[models.Model]) -> None:
@@ -321,7 +321,9 @@ def generate(
         people_rng, card_rng = ctx.rng("people"), ctx.rng("cards")
         numbers = _CardNumbers(ctx.rng("card-numbers"))
         national_ids = _free_d_numbers()
-        next_ids = {m: _next_id(m) for m in (Person, Employment, Role, Card)}
+        next_ids: dict[type[models.Model], int] = {
+            m: _next_id(m) for m in (Person, Employment, Role, Card)
+        }
         for start in range(0, cards, CHUNK):
             size = min(CHUNK, cards - start)
             workers = _people_and_employments(ctx, people_rng, units, size, national_ids, next_ids)

@@ -1,6 +1,9 @@
 """Staff manage API keys here; the plaintext key is shown once, after creation."""
 
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hmskort.audit.services import Actor
@@ -10,20 +13,24 @@ from .models import ApiKey, WebhookDelivery, WebhookSubscription
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     list_display = ("name", "prefix", "rate_per_minute", "daily_quota", "webhook_url", "revoked_at")
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "contact_email")
     actions = ["revoke"]
 
-    def get_fields(self, request, obj=None):
-        base = ["name", "contact_email", "rate_per_minute", "daily_quota"]
-        return base + (["prefix", "webhook_url", "created_at", "revoked_at"] if obj else [])
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> tuple[str, ...]:
+        base = ("name", "contact_email", "rate_per_minute", "daily_quota")
+        return base + (("prefix", "webhook_url", "created_at", "revoked_at") if obj else ())
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: ApiKey | None = None
+    ) -> tuple[str, ...]:
         return ("prefix", "webhook_url", "created_at", "revoked_at") if obj else ()
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: ApiKey, form: ModelForm[ApiKey], change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
@@ -46,13 +53,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Revoke the selected API keys"))
-    def revoke(self, request, queryset):
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
             services.revoke_api_key(api_key=api_key, actor=Actor.staff(request.user.get_username()))
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(admin.ModelAdmin[WebhookSubscription]):
     list_display = ("api_key", "card", "created_at")
     list_select_related = ("api_key", "card")
     search_fields = ("card__number", "api_key__name", "api_key__prefix")
@@ -60,7 +67,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     """The delivery log, read-only."""
 
     list_display = (
@@ -77,8 +84,10 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ("api_key",)
     search_fields = ("event_id", "api_key__name", "api_key__prefix")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: WebhookDelivery | None = None
+    ) -> bool:
         return False

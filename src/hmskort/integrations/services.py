@@ -216,7 +216,8 @@ def _live_subscriptions(card_ids: list[int]) -> list[tuple[int, int, str]]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(sql.format("= ANY(%s)"), [card_ids])
-            return cursor.fetchall()
+            rows: list[tuple[int, int, str]] = cursor.fetchall()
+            return rows
         found = []
         for start in range(0, len(card_ids), SQLITE_ID_BATCH):
             ids = card_ids[start : start + SQLITE_ID_BATCH]
@@ -280,7 +281,7 @@ def webhook_addresses(url: str) -> list[str]:
         infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise UnknownHost(host) from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise UnknownHost(host)
     if not settings.HMSKORT_WEBHOOK_ALLOW_PRIVATE and not all(

@@ -9,12 +9,19 @@ from __future__ import annotations
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from hmskort.accounts.session import current_person
 from hmskort.companies.models import Company
 from hmskort.companies.selectors import access_for
+from hmskort.people.models import Person
+
+
+class PersonRequest(HttpRequest):
+    """A request of a logged-in person: `person_required` sets `person`."""
+
+    person: Person
 
 
 def person_required(view):

@@ -178,7 +178,7 @@ def employees_export(request: HttpRequest, company: Company, access) -> HttpResp
                 formats.date_format(card.expires_on) if card and card.expires_on else "",
                 " | ".join(f"{r['title']}: {r['text']}" for r in shown["reasons"]),
                 formats.date_format(timezone.localtime(card.validity_changed_at).date())
-                if shown["reasons"] and card.validity_changed_at
+                if card and shown["reasons"] and card.validity_changed_at
                 else "",
             ]
         )

@@ -30,6 +30,14 @@ class DelegationForm(forms.Form):
     starts_on = forms.DateField(label=_("From (optional)"), required=False, widget=DateInput())
     ends_on = forms.DateField(label=_("To (optional)"), required=False, widget=DateInput())
 
+    def mark_invalid_fields(self) -> None:
+        """aria-invalid on each field with an error, described by its error message."""
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-error"}
+                )
+
     def clean_national_id(self) -> str:
         # Checked here too, so every mistake in the form is shown at once.
         try:

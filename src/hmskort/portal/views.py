@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,7 +35,7 @@ from hmskort.companies.selectors import (
 from hmskort.companies.services import DelegationError, grant_delegation, revoke_delegation
 from hmskort.identifiers import format_orgnr, mask_national_id
 
-from .access import company_view, person_required
+from .access import PersonRequest, company_view, person_required
 from .employees import to_act_on
 from .forms import DelegationForm
 
@@ -55,13 +55,13 @@ STATUS_COLORS = {
 }
 
 
-def _actor(request: HttpRequest) -> Actor:
+def _actor(request: PersonRequest) -> Actor:
     return Actor.person(request.person.pk, request.person.full_name)
 
 
 @require_GET
 @person_required
-def companies(request: HttpRequest) -> HttpResponse:
+def companies(request: PersonRequest) -> HttpResponse:
     entries = companies_for(request.person.national_id)
     if not entries and cards_for_person(request.person.pk).exists():
         # A worker with a card and no company role: their own cards are what they came for.
@@ -107,7 +107,7 @@ def _delegation_rows(delegations) -> list[dict]:
 
 @require_GET
 @company_view
-def company_detail(request: HttpRequest, company: Company, access) -> HttpResponse:
+def company_detail(request: PersonRequest, company: Company, access) -> HttpResponse:
     units = Paginator(sub_units(company), PAGE_SIZE).get_page(request.GET.get("units"))
     holders = [
         {"holder": h, "masked": mask_national_id(h.national_id)} for h in role_holders(company)
@@ -148,7 +148,7 @@ FINISHED_STATES = ("lost", "stolen", "terminated", "replaced", "rejected")
 
 @require_GET
 @company_view
-def company_cards(request: HttpRequest, company: Company, access) -> HttpResponse:
+def company_cards(request: PersonRequest, company: Company, access) -> HttpResponse:
     """The cards of the company (a sub-unit shows its main unit's cards): valid or not, and why."""
     shown = request.GET.get("show", "")
     cards = cards_for_company(company, valid=CARD_FILTERS.get(shown))
@@ -182,11 +182,11 @@ def company_cards(request: HttpRequest, company: Company, access) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def delegation_new(request: HttpRequest, company: Company, access) -> HttpResponse:
+def delegation_new(request: PersonRequest, company: Company, access) -> HttpResponse:
     if not access.can_delegate:
         raise PermissionDenied(_("Only a holder of a role in the company can give access."))
     if not company.is_main_unit:
-        return redirect("portal:delegation_new", orgnr=company.parent.orgnr)
+        return redirect("portal:delegation_new", orgnr=company.main_unit.orgnr)
     form = DelegationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -205,6 +205,7 @@ def delegation_new(request: HttpRequest, company: Company, access) -> HttpRespon
                 % {"name": delegation.grantee_name, "company": company.name},
             )
             return redirect("portal:company", orgnr=company.orgnr)
+    form.mark_invalid_fields()
     return render(request, "portal/delegation_new.html", {"company": company, "form": form})
 
 
@@ -217,7 +218,7 @@ def _delegation_of(company: Company, pk: int):
 
 @require_GET
 @company_view
-def delegation_detail(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def delegation_detail(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     delegation = _delegation_of(company, pk)
     row = _delegation_rows([delegation])[0]
     granted_by = holder_name_for(delegation.granted_by_national_id) or mask_national_id(
@@ -232,7 +233,7 @@ def delegation_detail(request: HttpRequest, company: Company, access, pk: int) -
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def delegation_revoke(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def delegation_revoke(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     delegation = _delegation_of(company, pk)
     if not access.can_delegate:
         raise PermissionDenied(_("Only a holder of a role in the company can revoke access."))

@@ -15,10 +15,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -143,8 +143,8 @@ def import_employments(source: EmploymentSource, *, force: bool = False) -> Regi
     except RegisterError as exc:
         return fail_run(run, str(exc))
     today = timezone.localdate()
-    persons = {}
-    companies = {}
+    persons: dict[str, int] = {}  # national ID -> Person id
+    companies: dict[str, Mapping[str, Any]] = {}  # orgnr -> pk, orgnr, parent_id
     ids = sorted({r.national_id for r in records})
     orgnrs = sorted({r.orgnr for r in records})
     for i in range(0, len(ids), 1000):

@@ -1,4 +1,9 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -13,7 +18,7 @@ from .models import (
 
 
 @admin.register(RegistryRun)
-class RegistryRunAdmin(admin.ModelAdmin):
+class RegistryRunAdmin(admin.ModelAdmin[RegistryRun]):
     list_display = (
         "started_at",
         "source",
@@ -29,21 +34,26 @@ class RegistryRunAdmin(admin.ModelAdmin):
     actions = ("approve", "reject")
     readonly_fields = [f.name for f in RegistryRun._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     @admin.action(description=_("Approve the held runs and apply their facts"))
-    def approve(self, request, queryset):
+    def approve(self, request: HttpRequest, queryset: QuerySet[RegistryRun]) -> None:
         self._review(request, queryset, sources.approve_run)
 
     @admin.action(description=_("Reject the held runs and keep the last known facts"))
-    def reject(self, request, queryset):
+    def reject(self, request: HttpRequest, queryset: QuerySet[RegistryRun]) -> None:
         self._review(request, queryset, sources.reject_run)
 
-    def _review(self, request, queryset, service):
+    def _review(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[RegistryRun],
+        service: Callable[..., object],
+    ) -> None:
         done = 0
         for run in queryset.filter(status=RegistryRun.Status.HELD):
             service(run_id=run.pk, staff_username=request.user.get_username())
@@ -56,14 +66,14 @@ class RegistryRunAdmin(admin.ModelAdmin):
             self.message_user(request, _("Only held runs can be reviewed."), messages.WARNING)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

@@ -55,7 +55,7 @@ def map_status(text: str) -> bool | None:
     return None
 
 
-def _pick(item: dict, keys: tuple[str, ...]) -> Any:
+def _pick(item: dict[str, Any], keys: tuple[str, ...]) -> Any:
     lowered = {str(k).lower(): v for k, v in item.items()}
     for key in keys:
         if key in lowered and lowered[key] not in (None, ""):
@@ -63,7 +63,7 @@ def _pick(item: dict, keys: tuple[str, ...]) -> Any:
     return None
 
 
-def _items(data: Any) -> list:
+def _items(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
@@ -85,7 +85,7 @@ def parse(data: bytes, read_from: str) -> Snapshot:
         raise MalformedData(f"{read_from} is not valid JSON") from None
     except RecursionError:
         raise MalformedData(f"{read_from}: the JSON is nested too deeply") from None
-    records: dict[str, dict] = {}
+    records: dict[str, dict[str, Any]] = {}
     unknown: dict[str, str] = {}
     for item in _items(document):
         if not isinstance(item, dict):
@@ -109,7 +109,7 @@ def parse(data: bytes, read_from: str) -> Snapshot:
     return Snapshot(records=records, unknown=unknown, read_from=read_from)
 
 
-def is_approved(fields: dict) -> bool:
+def is_approved(fields: dict[str, Any]) -> bool:
     return bool(fields.get("approved"))
 
 

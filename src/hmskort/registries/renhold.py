@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import ElementTree as SafeET
@@ -43,7 +44,7 @@ def _local(tag: str) -> str:
 
 
 def parse(data: bytes, read_from: str) -> Snapshot:
-    records: dict[str, dict] = {}
+    records: dict[str, dict[str, Any]] = {}
     unknown: dict[str, str] = {}
     seen_root = False
     try:
@@ -70,7 +71,7 @@ def parse(data: bytes, read_from: str) -> Snapshot:
     return Snapshot(records=records, unknown=unknown, read_from=read_from)
 
 
-def is_approved(fields: dict) -> bool:
+def is_approved(fields: dict[str, Any]) -> bool:
     return fields.get("status") in CleaningApproval.APPROVED_STATUSES
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import RegistryRun
 
 # A source whose last applied run is older than this is stale: its facts still count (the last
 # known facts stay) but staff should look at why it is not being read.
-STALE_AFTER = {
+STALE_AFTER: dict[str, dt.timedelta] = {
     RegistryRun.Source.BRREG_FEED: dt.timedelta(hours=1),
     RegistryRun.Source.RENHOLD: dt.timedelta(days=2),
     RegistryRun.Source.BEMANNING: dt.timedelta(days=2),
@@ -55,5 +56,5 @@ def source_states(now: dt.datetime | None = None) -> list[SourceState]:
     return states
 
 
-def held_runs():
+def held_runs() -> QuerySet[RegistryRun]:
     return RegistryRun.objects.filter(status=RegistryRun.Status.HELD).order_by("started_at")

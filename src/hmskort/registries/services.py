@@ -10,8 +10,9 @@ changes nothing until approved. Facts that did change trigger the incremental ca
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils import timezone
@@ -21,6 +22,8 @@ from hmskort.companies.models import Company
 
 from .models import BrregUnit, CleaningApproval, RegistryRun, StaffingApproval
 from .signals import register_facts_changed
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +177,12 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
     """
     # The card type is the companies' foreign key's target: reached through it, not imported.
     card_types = Company._meta.get_field("card_type").related_model
-    orgnrs = set(orgnrs)
-    orgnrs |= _main_units_of_sub_units(orgnrs)
-    orgnrs = sorted(orgnrs)
-    cleaning = card_types.objects.filter(code="cleaning").first()
+    assert isinstance(card_types, type)  # a model class, not the unresolved name
+    wanted = set(orgnrs)
+    wanted |= _main_units_of_sub_units(wanted)
+    cleaning = card_types._default_manager.filter(code="cleaning").first()
     changed = 0
-    for chunk in _chunks(orgnrs, 1000):
+    for chunk in _chunks(sorted(wanted), 1000):
         units = {u.orgnr: u for u in BrregUnit.objects.filter(orgnr__in=chunk)}
         parents = {
             c.orgnr: c
@@ -220,7 +223,7 @@ def update_company_facts(*, orgnrs: Iterable[str]) -> int:
                 and company.is_main_unit
                 and company.card_type_id != cleaning.pk
             ):
-                company.card_type = cleaning
+                company.card_type_id = cleaning.pk
             after = _company_facts(company)
             if after != before:
                 moved = [k for k in COMPANY_FACTS if before[k] != after[k]]
@@ -246,11 +249,11 @@ COMPANY_FACTS = (
 )
 
 
-def _company_facts(company: Company) -> dict:
+def _company_facts(company: Company) -> dict[str, Any]:
     return {
         "name": company.name,
         "organisation_form": company.organisation_form,
-        "parent": company.parent.orgnr if company.parent_id else None,
+        "parent": company.parent.orgnr if company.parent else None,
         "is_staffing_agency": company.is_staffing_agency,
         "card_type": company.card_type.code if company.card_type else None,
     }
@@ -286,6 +289,6 @@ def _main_units_of_sub_units(orgnrs: Iterable[str]) -> set[str]:
 NOT_REGISTERED_STAFFING = "Ikke registrert"
 
 
-def _chunks(items: list, size: int):
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

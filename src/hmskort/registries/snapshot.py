@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -27,7 +28,7 @@ from .services import Proposal, conclude, fail_run, start_run
 
 @dataclass
 class Snapshot:
-    records: dict[str, dict]  # orgnr -> model fields (name, status, [approved])
+    records: dict[str, dict[str, Any]]  # orgnr -> model fields (name, status, [approved])
     unknown: dict[str, str]  # orgnr -> status text the mapping does not know
     read_from: str
 
@@ -40,8 +41,8 @@ class FileRegister:
     url_setting: str  # name of the setting with the file's URL (read at call time)
     parse: Callable[[bytes, str], Snapshot]  # raises RegisterError on a malformed file
     model: type[models.Model]
-    is_approved: Callable[[dict], bool]
-    absent: dict  # the fields of a company that is no longer in the file
+    is_approved: Callable[[dict[str, Any]], bool]
+    absent: dict[str, Any]  # the fields of a company that is no longer in the file
 
     def sync(self, *, path: str | Path | None = None, force: bool = False) -> RegistryRun:
         """Read the file (from its URL, or a path) and apply or hold its facts."""
@@ -95,16 +96,16 @@ def conclude_snapshot(
     snapshot: Snapshot,
     *,
     model: type[models.Model],
-    is_approved: Callable[[dict], bool],
-    absent: dict,
+    is_approved: Callable[[dict[str, Any]], bool],
+    absent: dict[str, Any],
     force: bool = False,
 ) -> RegistryRun:
     read_at = timezone.now()
     names = {"orgnr", "name", *absent}
-    existing = {row["orgnr"]: row for row in model.objects.values(*sorted(names))}
+    existing = {row["orgnr"]: row for row in model._default_manager.values(*sorted(names))}
     proposal = Proposal(read=len(snapshot.records) + len(snapshot.unknown))
     proposal.known = sum(1 for row in existing.values() if is_approved(row))
-    changes: dict[str, dict] = {}
+    changes: dict[str, dict[str, Any]] = {}
     for orgnr, fields in snapshot.records.items():
         before = existing.get(orgnr)
         if before is None or any(before.get(k) != v for k, v in fields.items()):
@@ -159,7 +160,7 @@ def apply_staged(run: RegistryRun, *, model: type[models.Model], read_from: str)
         fields_seen.update(data)
         objs.append(model(orgnr=fact.key, read_at=read_at, read_from=read_from[:300], **data))
     if objs:
-        model.objects.bulk_create(
+        model._default_manager.bulk_create(
             objs,
             batch_size=1000,
             update_conflicts=True,

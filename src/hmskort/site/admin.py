@@ -18,7 +18,8 @@ class MaintenanceWindowForm(forms.ModelForm):
         fields = ("starts_at", "ends_at", "message_nb", "message_en")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
         if starts_at and ends_at:
             try:
@@ -31,7 +32,7 @@ class MaintenanceWindowForm(forms.ModelForm):
 
 
 @admin.register(MaintenanceWindow)
-class MaintenanceWindowAdmin(admin.ModelAdmin):
+class MaintenanceWindowAdmin(admin.ModelAdmin[MaintenanceWindow]):
     form = MaintenanceWindowForm
     list_display = ("id", "starts_at", "ends_at", "period", "cancelled_at", "created_by")
     list_filter = ("cancelled_at",)
@@ -78,13 +79,13 @@ class MaintenanceWindowAdmin(admin.ModelAdmin):
 
 
 @admin.register(ServiceMessage)
-class ServiceMessageAdmin(admin.ModelAdmin):
+class ServiceMessageAdmin(admin.ModelAdmin[ServiceMessage]):
     list_display = ("title_nb", "severity", "publish_at", "unpublish_at")
     list_filter = ("severity",)
     search_fields = ("title_nb", "title_en")
 
 
 @admin.register(NewsItem)
-class NewsItemAdmin(admin.ModelAdmin):
+class NewsItemAdmin(admin.ModelAdmin[NewsItem]):
     list_display = ("title_nb", "published_on", "unpublish_on", "is_published")
     list_filter = ("is_published",)

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db import connection
@@ -62,7 +63,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
     parts = readiness()
     failed = [part for part, state in parts.items() if state != "ok"]
-    body = {"status": "unavailable" if failed else "ok", **parts}
+    body: dict[str, Any] = {"status": "unavailable" if failed else "ok", **parts}
     if failed:
         body["failed"] = failed
     return JsonResponse(body, status=503 if failed else 200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -31,15 +32,16 @@ MEDIA_TYPES = {
 
 def fetch_unit(
     client: httpx.Client, orgnr: str, *, sub_unit: bool = False, read_at: dt.datetime | None = None
-) -> dict:
+) -> dict[str, Any]:
     """One unit's facts. 404/410 give a removed unit; errors raise RegisterError."""
-    row = _fetch(client, orgnr, sub_unit=sub_unit, read_at=read_at or timezone.now())
+    read_at = read_at or timezone.now()
+    row = _fetch(client, orgnr, sub_unit=sub_unit, read_at=read_at)
     return row if row is not None else _removed(orgnr, sub_unit, read_at, None)
 
 
 def _fetch(
-    client: httpx.Client, orgnr: str, *, sub_unit: bool, read_at: dt.datetime | None
-) -> dict | None:
+    client: httpx.Client, orgnr: str, *, sub_unit: bool, read_at: dt.datetime
+) -> dict[str, Any] | None:
     """The unit's row; a removed row for 410 (deleted); None for 404 (not a unit of this kind)."""
     kind = "underenheter" if sub_unit else "enheter"
     url = f"{base_url()}/{kind}/{orgnr}"
@@ -62,7 +64,14 @@ def _fetch(
     return row
 
 
-def _removed(orgnr, sub_unit, read_at, deleted_on, *, read_from: str = "") -> dict:
+def _removed(
+    orgnr: str,
+    sub_unit: bool,
+    read_at: dt.datetime,
+    deleted_on: dt.date | None,
+    *,
+    read_from: str = "",
+) -> dict[str, Any]:
     kind = "underenheter" if sub_unit else "enheter"
     return removed_row(
         orgnr,
@@ -73,7 +82,7 @@ def _removed(orgnr, sub_unit, read_at, deleted_on, *, read_from: str = "") -> di
     )
 
 
-def fetch_any_unit(client: httpx.Client, orgnr: str, *, read_at: dt.datetime) -> dict:
+def fetch_any_unit(client: httpx.Client, orgnr: str, *, read_at: dt.datetime) -> dict[str, Any]:
     """A unit whose kind is not known (a company seen for the first time): a main unit, or else
     a sub-unit; removed if it is neither."""
     row = _fetch(client, orgnr, sub_unit=False, read_at=read_at)
@@ -82,7 +91,9 @@ def fetch_any_unit(client: httpx.Client, orgnr: str, *, read_at: dt.datetime) ->
     return row if row is not None else _removed(orgnr, False, read_at, None)
 
 
-def with_main_units(client: httpx.Client, rows: list[dict], *, read_at: dt.datetime) -> list[dict]:
+def with_main_units(
+    client: httpx.Client, rows: list[dict[str, Any]], *, read_at: dt.datetime
+) -> list[dict[str, Any]]:
     """`rows` and the main units of its sub-units that are not stored yet, read now, so that a
     sub-unit is tied to its main unit (its roles, its bankruptcy) on the run that first sees it."""
     have = {row["orgnr"] for row in rows}
@@ -97,7 +108,7 @@ def with_main_units(client: httpx.Client, rows: list[dict], *, read_at: dt.datet
     return rows + extra
 
 
-def fetch_roles(client: httpx.Client, orgnr: str) -> list[dict]:
+def fetch_roles(client: httpx.Client, orgnr: str) -> list[dict[str, Any]]:
     """The unit's roles, flattened: [{"code": "DAGL", "group": "DAGL", "birth_date": …, "name":…}].
 
     The open roles API gives birth dates, not national ID numbers: these can be shown and

@@ -7,9 +7,9 @@ dict between; only units whose facts digest differs from the stored one are stag
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import httpx
 import ijson
@@ -23,7 +23,7 @@ from ..models import FeedCursor, RegistryRun
 from ..services import fail_run, start_run
 from .api import base_url
 from .mapping import copy_tail, unit_copy_line, unit_row
-from .staging import stage_and_conclude
+from .staging import CopyLine, UnitRow, stage_and_conclude
 
 GZIP_MAGIC = b"\x1f\x8b"
 # Organisation forms only sub-units have (Enhetsregisteret: "BEDR" for a business's sub-unit,
@@ -35,14 +35,14 @@ MEDIA_TYPES = {
 }
 
 
-def _open(path: Path):
+def _open(path: Path) -> gzip.GzipFile | BinaryIO:
     """The file's bytes, un-gzipped when it is gzip (known by its content, not its name)."""
     with path.open("rb") as fh:
         magic = fh.read(2)
     return gzip.open(path, "rb") if magic == GZIP_MAGIC else path.open("rb")
 
 
-def iter_bulk_units(path: str | Path) -> Iterator[Any]:
+def iter_bulk_units(path: str | Path) -> Generator[Any, None, None]:
     """Stream the units of a bulk file (gzip or plain JSON array) one at a time."""
     with _open(Path(path)) as fh:
         yield from ijson.items(fh, "item", use_float=True)
@@ -80,6 +80,7 @@ def import_bulk(
     run = start_run(RegistryRun.Source.BRREG_BULK, str(path))
     read_at = timezone.now()
     read_from = f"file:{path.name}"
+    rows: Iterable[UnitRow] | Iterable[CopyLine]
     if connection.vendor == "postgresql":
         tail = copy_tail(read_at, read_from)
         rows = (
@@ -91,7 +92,7 @@ def import_bulk(
             for data in iter_bulk_units(path)
         )
 
-    def start_feed_here():
+    def start_feed_here() -> None:
         # A first bulk import is a snapshot: the change feed can start from its time.
         feed = "underenheter" if sub_units else "enheter"
         cursor, _ = FeedCursor.objects.get_or_create(feed=f"brreg:{feed}")

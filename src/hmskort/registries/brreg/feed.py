@@ -45,7 +45,9 @@ def _tracked(orgnrs: list[str]) -> set[str]:
     return found
 
 
-def read_feed_page(client: httpx.Client, feed: str, cursor: FeedCursor) -> tuple[list[dict], bool]:
+def read_feed_page(
+    client: httpx.Client, feed: str, cursor: FeedCursor
+) -> tuple[list[dict[str, Any]], bool]:
     """One page of a change feed from the cursor. Returns (items, more pages waiting)."""
     path, key, _, _ = FEEDS[feed]
     params: dict[str, Any] = {"size": PAGE_SIZE, "page": 0}
@@ -96,7 +98,7 @@ def sync_feed(feed: str, *, client: httpx.Client | None = None) -> RegistryRun:
     # would lose every change published between two runs.
     since = cursor.since or (read_at if cursor.last_update_id is None else None)
     try:
-        changes: dict[str, dict] = {}
+        changes: dict[str, dict[str, Any]] = {}
         last_id = cursor.last_update_id
         pages = 0
         probe = FeedCursor(feed=cursor.feed, last_update_id=last_id, since=since)
@@ -133,7 +135,7 @@ def sync_feed(feed: str, *, client: httpx.Client | None = None) -> RegistryRun:
         if own_client:
             client.close()
 
-    def move_cursor():
+    def move_cursor() -> None:
         if cursor.since != since or (last_id is not None and last_id != cursor.last_update_id):
             cursor.since = since
             cursor.last_update_id = last_id

@@ -51,7 +51,7 @@ COLUMNS = ("orgnr", *FACT_FIELDS, "fact_hash", "read_at", "read_from")
 FORM_CODE_MAX = 40  # BrregUnit.organisation_form, Company.organisation_form
 
 
-def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str) -> dict:
+def unit_row(data: Any, *, sub_unit: bool, read_at: dt.datetime, read_from: str) -> dict[str, Any]:
     """Map one unit as Enhetsregisteret spells it to the columns of BrregUnit.
 
     Raises MalformedData (never another error) for a unit that cannot be stored as it is: no
@@ -119,8 +119,8 @@ def unit_copy_line(data: Any, *, sub_unit: bool, tail: str) -> tuple[str, str, s
         or data.get("postadresse")
         or {}
     )
-    deleted = data.get("slettedato")
-    deleted = parse_deleted_on(deleted, orgnr).isoformat() if deleted else "\\N"
+    deleted_on = parse_deleted_on(data.get("slettedato"), orgnr)
+    deleted = deleted_on.isoformat() if deleted_on else "\\N"
     name = str(data.get("navn") or "")[:300]
     nace_code = str(nace.get("kode") or "")[:8] if isinstance(nace, dict) else ""
     address_json = encode_json(address if isinstance(address, dict) else {})
@@ -200,7 +200,7 @@ def removed_row(
     read_at: dt.datetime,
     read_from: str,
     deleted_on: dt.date | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """The unit is gone from the register (404/410, "Fjernet"): keep what we knew, mark it."""
     existing = BrregUnit.objects.filter(orgnr=orgnr).values(*FACT_FIELDS).first()
     row = existing or {
@@ -237,7 +237,7 @@ def copy_text(value: str) -> str:
     return value
 
 
-def copy_line(row: dict, tail: str) -> str:
+def copy_line(row: dict[str, Any], tail: str) -> str:
     """One row in COPY's text format (faster than adapting each value in psycopg)."""
     body = copy_body(row)
     return f"{body}\t{fact_digest(body)}\t{tail}"
@@ -247,7 +247,7 @@ def fact_digest(body: str) -> str:
     return hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
 
 
-def copy_body(row: dict) -> str:
+def copy_body(row: dict[str, Any]) -> str:
     """The facts of a row (orgnr … address) in COPY's text format: what the digest covers."""
     deleted = row["deleted_on"]
     return "\t".join(

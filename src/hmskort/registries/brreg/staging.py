@@ -14,10 +14,12 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 import ijson
 import psycopg
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
+from django.db.backends.utils import CursorWrapper
 
 from hmskort.companies.models import Company
 from hmskort.http import RegisterError
@@ -31,7 +33,11 @@ def _distinct() -> str:
     return "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
 
 
-def _table(model) -> str:
+UnitRow = dict[str, Any]  # a unit's columns, as `mapping.unit_row` gives them
+CopyLine = tuple[str, str, str]  # (orgnr, facts digest, COPY line), from `unit_copy_line`
+
+
+def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
@@ -60,9 +66,9 @@ def _drop_stage() -> None:
 
 def stage_rows(
     run: RegistryRun,
-    rows: Iterable[dict] | Iterable[str],
+    rows: Iterable[UnitRow] | Iterable[CopyLine] | Iterable[str],
     *,
-    progress: Callable | None = None,
+    progress: Callable[..., None] | None = None,
     direct: bool = False,
 ) -> int:
     """Write rows to the temporary stage: COPY on PostgreSQL, executemany batches elsewhere.
@@ -82,7 +88,7 @@ def stage_rows(
         buffer: list[str] = []
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as cp:
-                tails: dict[tuple, str] = {}
+                tails: dict[tuple[Any, str], str] = {}
                 for row in rows:
                     if isinstance(row, tuple):  # (orgnr, digest, line) from unit_copy_line
                         row = row[2]
@@ -108,10 +114,11 @@ def stage_rows(
         return count
     marks = ", ".join(["%s"] * (len(COLUMNS) + 1))
     sql = f"INSERT INTO {STAGE} ({cols}) VALUES ({marks})"
-    batch: list[tuple] = []
+    batch: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        for row in rows:
-            row = {**row, "fact_hash": fact_digest(copy_body(row))}
+        # Elsewhere than on PostgreSQL the rows are always unit rows (`unit_row`).
+        for unit in cast("Iterable[UnitRow]", rows):
+            row = {**unit, "fact_hash": fact_digest(copy_body(unit))}
             values = [row[c] for c in COLUMNS]
             values[address_at] = json.dumps(row["address"])
             values[COLUMNS.index("read_at")] = connection.ops.adapt_datetimefield_value(
@@ -136,7 +143,7 @@ def stage_bulk_lines(
     run: RegistryRun,
     items: Iterable[tuple[str, str, str]],
     *,
-    progress: Callable | None = None,
+    progress: Callable[..., None] | None = None,
     batch_size: int = 5000,
 ) -> int:
     """Stage only the bulk units whose facts digest differs from the stored one (PostgreSQL).
@@ -150,7 +157,7 @@ def stage_bulk_lines(
     read = 0
     batch: list[tuple[str, str, str]] = []
 
-    def flush(cursor) -> None:
+    def flush(cursor: CursorWrapper) -> None:
         orgnrs = [i[0] for i in batch]
         if all(a < b for a, b in itertools.pairwise(orgnrs)):
             # The register's file is sorted: one range scan of the primary key beats N probes.
@@ -297,10 +304,10 @@ def _keep_for_review(run: RegistryRun) -> None:
 
 def stage_and_conclude(
     run: RegistryRun,
-    rows: Iterable[dict],
+    rows: Iterable[UnitRow] | Iterable[CopyLine],
     *,
     force: bool = False,
-    progress: Callable | None = None,
+    progress: Callable[..., None] | None = None,
     before_apply: Callable[[], None] | None = None,
     touch_unchanged: bool = True,
     bulk_lines: bool = False,
@@ -327,14 +334,14 @@ def stage_and_conclude(
                     proposal.affected_orgnrs = {row[0] for row in cursor.fetchall()}
             elif bulk_lines:
                 _create_stage()
-                read = stage_bulk_lines(run, rows, progress=progress)
+                read = stage_bulk_lines(run, cast("Iterable[CopyLine]", rows), progress=progress)
                 proposal = propose(run, read=read)
             else:
                 _create_stage()
                 read = stage_rows(run, rows, progress=progress)
                 proposal = propose(run, read=read)
 
-            def apply():
+            def apply() -> None:
                 if not direct:
                     _apply(run, STAGE, touch_unchanged=touch_unchanged)
                 if before_apply:
@@ -365,7 +372,7 @@ def apply_held(run: RegistryRun) -> None:
     staged = _table(StagedBrregUnit)
     proposal = propose(run, staged, read=run.records_read)
 
-    def apply():
+    def apply() -> None:
         _apply(run, staged, touch_unchanged=True)
         StagedBrregUnit.objects.filter(run=run).delete()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
+
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +14,7 @@ from hmskort.audit.services import Actor
 class Command(BaseCommand):
     help = "Back-office staff accounts: create one (password and TOTP secret shown once), list."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create a staff user, or reset one")
         create.add_argument("--username", required=True)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,7 +17,7 @@ from hmskort.cards.tasks import cards_touched_by_time
 class Command(BaseCommand):
     help = "Card maintenance. `cards recompute --all` recomputes every card's validity."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         recompute = sub.add_parser("recompute", help="Recompute stored validity and reasons.")
         recompute.add_argument("--all", action="store_true", help="Every card (streamed).")
@@ -24,11 +26,11 @@ class Command(BaseCommand):
         recompute.add_argument("--cause", default="", help="Recorded with each change.")
         recompute.add_argument("--chunk-size", type=int, default=0)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "recompute":
             self._recompute(options)
 
-    def _recompute(self, options):
+    def _recompute(self, options: dict[str, Any]) -> None:
         started = time.monotonic()
         if options["all"]:
             cause = options["cause"] or "recompute --all"

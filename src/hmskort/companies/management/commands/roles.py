@@ -11,6 +11,8 @@ sync: re-read companies' roles from Enhetsregisteret's authorised roles API
 from __future__ import annotations
 
 import csv
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -26,14 +28,14 @@ COLUMNS = ("orgnr", "national_id", "role_code", "name")
 class Command(BaseCommand):
     help = "Import ordering roles from a CSV file, or sync them from Enhetsregisteret."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         imp = sub.add_parser("import", help="CSV with orgnr,national_id,role_code,name")
         imp.add_argument("path")
         sync = sub.add_parser("sync", help="read roles from the authorised roles API")
         sync.add_argument("--orgnr", action="append", default=[])
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "import":
             self._import(options["path"])
         else:
@@ -53,7 +55,7 @@ class Command(BaseCommand):
             f"{result.read} roles read, {result.added} added, {result.removed} removed."
         )
 
-    def _fact(self, line_no: int, row: dict) -> RoleFact:
+    def _fact(self, line_no: int, row: dict[str, str]) -> RoleFact:
         try:
             orgnr = parse_orgnr(row["orgnr"] or "")
             national_id = parse_national_id(

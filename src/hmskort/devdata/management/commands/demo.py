@@ -1,6 +1,8 @@
 """`hmskort demo`: load the demo world (idempotent) and write var/demo.json."""
 
 import json
+from argparse import ArgumentParser
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -14,10 +16,10 @@ from hmskort.people.models import Person
 class Command(BaseCommand):
     help = "Load the demo data (idempotent) and write var/demo.json."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--output", default="", help="Where to write (default var/demo.json).")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         data = demo.load()
         problems = demo.mismatches(data)
         if problems:

@@ -1,5 +1,8 @@
 """hmskort apikeys create --name NAME | list | revoke PREFIX"""
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from hmskort.audit.services import Actor
@@ -10,7 +13,7 @@ from hmskort.integrations.models import ApiKey
 class Command(BaseCommand):
     help = "Create, list and revoke API keys for integrators."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         create = sub.add_parser("create", help="Create a key and print it once.")
         create.add_argument("--name", required=True)
@@ -21,7 +24,7 @@ class Command(BaseCommand):
         revoke = sub.add_parser("revoke", help="Revoke a key by its prefix.")
         revoke.add_argument("prefix")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         actor = Actor.system("hmskort apikeys")
         if options["action"] == "create":
             api_key, plaintext = services.create_api_key(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from argparse import ArgumentParser
+from collections.abc import Callable
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,7 +20,7 @@ IMPORT_SOURCES = ("brreg", "renhold", "bemanning", "aareg", "oar")
 class Command(BaseCommand):
     help = "Read the public registers: follow the change feeds, fetch the files, import files."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sync = sub.add_parser("sync", help="Read one source (or every configured one) now.")
         sync.add_argument("--source", choices=SYNC_SOURCES)
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             help="Apply even a mass change (only after checking the file by hand).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "status":
             return self._status()
         if options["action"] == "sync":
@@ -69,7 +72,7 @@ class Command(BaseCommand):
             runs.append(bemanning.sync())
         return runs
 
-    def _import(self, options) -> RegistryRun:
+    def _import(self, options: dict[str, Any]) -> RegistryRun:
         source, path, force = options["source"], options["path"], options["force"]
         if source == "brreg":
             return brreg.import_bulk(
@@ -82,7 +85,7 @@ class Command(BaseCommand):
         kind = Employment.Source.FOREIGN if source == "oar" else Employment.Source.AAREG
         return aareg.import_employments(aareg.CsvEmploymentFile(path, source=kind), force=force)
 
-    def _progress(self):
+    def _progress(self) -> Callable[[int], None]:
         started = time.monotonic()
 
         def progress(count: int) -> None:

@@ -8,6 +8,8 @@ before it starts or is already over is refused with exit status 2 and says why.
 from __future__ import annotations
 
 import datetime as dt
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
@@ -35,7 +37,7 @@ def parse_moment(value: str, option: str) -> dt.datetime:
 class Command(BaseCommand):
     help = "Schedule, list and cancel maintenance windows."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         schedule = sub.add_parser(
             "schedule", help="Schedule a window (times without an offset are Norwegian time)."
@@ -48,7 +50,7 @@ class Command(BaseCommand):
         cancel = sub.add_parser("cancel", help="Cancel a window (one in progress ends now).")
         cancel.add_argument("id", type=int)
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         translation.activate("en")
         actor = Actor.system("hmskort maintenance")
         action = options["action"]
