@@ -30,7 +30,7 @@ def company_history(company: Model) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(company_id=company.pk).order_by("-at", "-id")
 
 
-def object_history(obj) -> QuerySet[AuditEvent]:
+def object_history(obj: Model) -> QuerySet[AuditEvent]:
     """Every event recorded against one object (e.g. a card's lifecycle), newest first."""
     return AuditEvent.objects.filter(
         object_type=obj._meta.label_lower, object_id=str(obj.pk)

@@ -277,9 +277,9 @@ ADDRESS_FIELDS = ("recipient", "attention", "street", "postcode", "city")
 _ADDRESS_LIMITS = {"recipient": 200, "attention": 200, "street": 200, "city": 100}
 
 
-def _clean_address(values: dict) -> dict:
+def _clean_address(values: dict[str, Any]) -> dict[str, Any]:
     """Trimmed values; every problem at once, per field, in the user's language."""
-    cleaned: dict = {}
+    cleaned: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for name in ADDRESS_FIELDS:
         cleaned[name] = " ".join(str(values.get(name) or "").split())
@@ -298,12 +298,12 @@ def _clean_address(values: dict) -> dict:
     return cleaned
 
 
-def _address_data(address: DeliveryAddress) -> dict:
+def _address_data(address: DeliveryAddress) -> dict[str, Any]:
     return {"address_id": address.pk, "address": ", ".join(address.lines())}
 
 
 @transaction.atomic
-def delivery_address_add(*, company: Company, actor: Actor, **values) -> DeliveryAddress:
+def delivery_address_add(*, company: Company, actor: Actor, **values: Any) -> DeliveryAddress:
     """Add a delivery address to a main unit. The same address twice is kept once."""
     main = Company.objects.select_for_update().get(pk=company.main_unit.pk)
     cleaned = _clean_address(values)
@@ -322,7 +322,9 @@ def delivery_address_add(*, company: Company, actor: Actor, **values) -> Deliver
 
 
 @transaction.atomic
-def delivery_address_update(*, address: DeliveryAddress, actor: Actor, **values) -> DeliveryAddress:
+def delivery_address_update(
+    *, address: DeliveryAddress, actor: Actor, **values: Any
+) -> DeliveryAddress:
     """Change an address. Orders already placed keep the address as it was."""
     address = DeliveryAddress.objects.select_for_update().get(pk=address.pk)
     cleaned = _clean_address(values)

@@ -42,7 +42,7 @@ class BulkRow:
         parts = self.name.split()
         return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else (self.name, "")
 
-    def as_holder(self) -> dict:
+    def as_holder(self) -> dict[str, str]:
         given, family = self.names
         return {
             "national_id": self.national_id,

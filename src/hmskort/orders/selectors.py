@@ -1,11 +1,14 @@
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from hmskort.cards.models import CardType
 from hmskort.companies.models import Company
+from hmskort.people.models import Person
 
 from .models import Order, OrderLine, Price
 
@@ -24,7 +27,7 @@ def current_prices(*, on: dt.date | None = None) -> list[Price]:
     return list(seen.values())
 
 
-def price_in_force(card_type, *, on: dt.date | None = None) -> Price | None:
+def price_in_force(card_type: CardType, *, on: dt.date | None = None) -> Price | None:
     """The price of a card type on a date (today by default): the newest row not in the future."""
     day = on or timezone.localdate()
     return (
@@ -128,7 +131,7 @@ def card_states_for_orders(order_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-def describe_holders(holders: list[dict]) -> list[dict]:
+def describe_holders(holders: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Name and masked number of each holder of a draft order (one query for known persons)."""
     from hmskort.identifiers import mask_national_id
     from hmskort.people.models import Person
@@ -151,7 +154,9 @@ def describe_holders(holders: list[dict]) -> list[dict]:
     return rows
 
 
-def holder_problems(company: Company, card_type, holders: list[dict]) -> list[str]:
+def holder_problems(
+    company: Company, card_type: CardType, holders: list[dict[str, Any]]
+) -> list[str]:
     """What stops a draft order, row by row, before anything is created: the same person twice,
     or a person who already has an active card of this type from this employer.
 
@@ -206,7 +211,7 @@ def holder_problems(company: Company, card_type, holders: list[dict]) -> list[st
     return problems
 
 
-def order_by_key(key: str, *, ordered_by) -> Order | None:
+def order_by_key(key: str, *, ordered_by: Person) -> Order | None:
     """The order a person placed with a form's one-time key, if any."""
     if not key:
         return None

@@ -148,7 +148,7 @@ def _resolve_holders(holders: list[Holder], *, actor: Actor, main: Company) -> l
                 person.employments.filter(main_unit=main).exists()
                 or OrderLine.objects.filter(order__company=main, holder=person).exists()
             )
-            if not known:
+            if not known or person is None:
                 raise OrderRefused(_("Choose people from the list of employees."), code="unknown")
         else:
             person = people.person_record(

@@ -86,7 +86,7 @@ def decode(upload: IO[bytes] | bytes, *, draft_to: tuple[int, int] | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
                 raise ImageRefused(_("Only JPEG and PNG images are accepted."), code="wrong_type")
             width, height = image.size

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from hmskort.companies.models import Company
 
-from .models import Person
+from .models import Person, Photo
 
 
 def current_employees(company: Company, *, today: dt.date | None = None) -> QuerySet[Person]:
@@ -26,5 +26,5 @@ def current_employees(company: Company, *, today: dt.date | None = None) -> Quer
     )
 
 
-def latest_photo(person: Person):
+def latest_photo(person: Person) -> Photo | None:
     return person.photos.first()

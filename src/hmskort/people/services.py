@@ -14,6 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -182,7 +184,7 @@ def people_revalidate_national_ids(
 UPLOADED_BY = ("orderer", "holder")
 
 
-def _private_storage():
+def _private_storage() -> Storage:
     from django.core.files.storage import storages
 
     return storages["private"]
@@ -192,7 +194,7 @@ def _save_private(folder: str, image: ProcessedImage) -> str:
     from django.core.files.base import ContentFile
 
     name = f"{folder}/{uuid.uuid4().hex}.{image.extension}"
-    return _private_storage().save(name, ContentFile(image.content))
+    return str(_private_storage().save(name, ContentFile(image.content)))
 
 
 def _delete_private(*names: str) -> None:
@@ -202,7 +204,7 @@ def _delete_private(*names: str) -> None:
             storage.delete(name)
 
 
-def private_file(name: str):
+def private_file(name: str) -> File[bytes]:
     """Open a stored photo or photo ID image (for the views that may show it)."""
     return _private_storage().open(name, "rb")
 
@@ -227,7 +229,7 @@ class ProcessedDocuments:
 
 def documents_process(upload: DocumentsUpload) -> ProcessedDocuments:
     """Verify and re-encode every image; collect every refusal, per field, before storing any."""
-    errors: dict[str, list] = {}
+    errors: dict[str, list[str]] = {}
     if upload.document_kind not in IdentityDocument.Kind.values:
         errors["document_kind"] = [_("Choose the type of photo ID.")]
     processed: dict[str, ProcessedImage | None] = {}

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -139,8 +141,12 @@ class OrderForm(forms.Form):
 
     def __init__(self, *args, employees=(), addresses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["employees"].choices = [(p.pk, p.label) for p in employees]
-        self.fields["delivery_address"].choices = [(a.pk, ", ".join(a.lines())) for a in addresses]
+        cast(forms.ChoiceField, self.fields["employees"]).choices = [
+            (p.pk, p.label) for p in employees
+        ]
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]
 
 
 class DocumentsForm(forms.Form):
@@ -178,7 +184,10 @@ class DocumentsForm(forms.Form):
         from hmskort.people.models import IdentityDocument
 
         super().__init__(*args, **kwargs)
-        self.fields["document_kind"].choices = [("", "—"), *IdentityDocument.Kind.choices]
+        cast(forms.ChoiceField, self.fields["document_kind"]).choices = [
+            ("", "—"),
+            *IdentityDocument.Kind.choices,
+        ]
 
 
 class BirthDateForm(forms.Form):
@@ -209,7 +218,9 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, addresses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["delivery_address"].choices = [(a.pk, ", ".join(a.lines())) for a in addresses]
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]
 
 
 class LinkForm(forms.Form):
@@ -241,4 +252,6 @@ class CsvOrderForm(forms.Form):
 
     def __init__(self, *args, addresses=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["delivery_address"].choices = [(a.pk, ", ".join(a.lines())) for a in addresses]
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]

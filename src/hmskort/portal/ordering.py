@@ -41,7 +41,7 @@ from hmskort.orders import services as orders
 from hmskort.people.selectors import current_employees
 from hmskort.people.services import DocumentsUpload
 
-from .access import company_view, person_required
+from .access import PersonRequest, company_view, person_required
 from .forms import (
     BirthDateForm,
     CsvOrderForm,
@@ -76,7 +76,7 @@ PROGRESS_LABELS = {
 }
 
 
-def _actor(request: HttpRequest) -> Actor:
+def _actor(request: PersonRequest) -> Actor:
     return Actor.person(request.person.pk, request.person.full_name)
 
 
@@ -100,7 +100,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def addresses(request: HttpRequest, company: Company, access) -> HttpResponse:
+def addresses(request: PersonRequest, company: Company, access) -> HttpResponse:
     form = DeliveryAddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +143,7 @@ def _address_of(company: Company, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def address_edit(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def address_edit(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     address = _address_of(company, pk)
     initial = {name: getattr(address, name) for name in DeliveryAddressForm.base_fields}
     form = DeliveryAddressForm(request.POST or None, initial=initial)
@@ -165,7 +165,7 @@ def address_edit(request: HttpRequest, company: Company, access, pk: int) -> Htt
 
 @require_POST
 @company_view
-def address_archive(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def address_archive(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     address = _address_of(company, pk)
     delivery_address_archive(address=address, actor=_actor(request))
     messages.success(request, _("The delivery address is archived: new orders cannot use it."))
@@ -184,7 +184,7 @@ def _choosable(company: Company, again_ids: list[int]) -> list:
 
         people += [p for p in Person.objects.filter(pk__in=again_ids) if p.pk not in known]
     for person in people:
-        person.label = f"{person.full_name} ({mask_national_id(person.national_id)})"
+        person.label = f"{person.full_name} ({mask_national_id(person.national_id)})"  # type: ignore[attr-defined]
     return people
 
 
@@ -199,14 +199,14 @@ def _again_ids(company: Company, value: str | None) -> list[int]:
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def order_new(request: HttpRequest, company: Company, access) -> HttpResponse:
+def order_new(request: PersonRequest, company: Company, access) -> HttpResponse:
     """Step one: choose people and the delivery address. Step two (review) shows the price."""
     main = company.main_unit
     addresses_list = list(delivery_addresses(company))
     again = _again_ids(company, request.GET.get("again") or request.POST.get("again"))
     people = _choosable(company, again)
     data = request.POST if request.method == "POST" else None
-    initial = {"key": uuid.uuid4().hex, "employees": again}
+    initial: dict[str, Any] = {"key": uuid.uuid4().hex, "employees": again}
     if len(addresses_list) == 1:
         initial["delivery_address"] = addresses_list[0].pk
     form = OrderForm(data, initial=initial, employees=people, addresses=addresses_list)
@@ -266,7 +266,7 @@ def order_new(request: HttpRequest, company: Company, access) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def order_csv(request: HttpRequest, company: Company, access) -> HttpResponse:
+def order_csv(request: PersonRequest, company: Company, access) -> HttpResponse:
     """CSV bulk ordering: every row is checked and reported before anything is created; a
     clean file goes on to the same summary as any order."""
     from hmskort.orders import bulk
@@ -313,7 +313,7 @@ def order_csv(request: HttpRequest, company: Company, access) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def order_review(request: HttpRequest, company: Company, access) -> HttpResponse:
+def order_review(request: PersonRequest, company: Company, access) -> HttpResponse:
     """Step two: the summary with the price in force and VAT; submitting places the order once."""
     if request.method == "POST":
         # A second click or a retry after a timeout: the order with this key is already there.
@@ -383,7 +383,7 @@ def _messages_of(error: ValidationError) -> list[list[str]]:
 
 @require_GET
 @company_view
-def order_list(request: HttpRequest, company: Company, access) -> HttpResponse:
+def order_list(request: PersonRequest, company: Company, access) -> HttpResponse:
     page = Paginator(order_reads.orders_for_company(company), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -413,7 +413,7 @@ def _order_of(company: Company, pk: int):
 
 @require_GET
 @company_view
-def order_detail(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def order_detail(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     order = _order_of(company, pk)
     order_lines = list(order_reads.order_lines(order))
     # Links made just now are shown once: taken out of the session as this page shows them.
@@ -456,7 +456,7 @@ def order_detail(request: HttpRequest, company: Company, access, pk: int) -> Htt
 
 @require_http_methods(["GET", "POST"])
 @company_view
-def order_cancel(request: HttpRequest, company: Company, access, pk: int) -> HttpResponse:
+def order_cancel(request: PersonRequest, company: Company, access, pk: int) -> HttpResponse:
     order = _order_of(company, pk)
     if request.method == "POST":
         line = request.POST.get("line")
@@ -488,13 +488,13 @@ def _line_of(order, line_pk: int):
 @require_POST
 @company_view
 def order_line_link(
-    request: HttpRequest, company: Company, access, pk: int, line: int
+    request: PersonRequest, company: Company, access, pk: int, line: int
 ) -> HttpResponse:
     order = _order_of(company, pk)
     order_line = _line_of(order, line)
     form = LinkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return redirect("portal:order", orgnr=company.orgnr, pk=order.pk)
     try:
         url = orders.upload_link_renew(
@@ -540,7 +540,7 @@ def _documents_form_submit(request, form, line, *, uploaded_by: str, link=None) 
 @require_http_methods(["GET", "POST"])
 @company_view
 def order_line_documents(
-    request: HttpRequest, company: Company, access, pk: int, line: int
+    request: PersonRequest, company: Company, access, pk: int, line: int
 ) -> HttpResponse:
     """The orderer uploads the photo and photo ID for one card."""
     order = _order_of(company, pk)
@@ -582,7 +582,7 @@ def _card_of(company: Company, number: str):
 
 @require_GET
 @company_view
-def card_detail(request: HttpRequest, company: Company, access, number: str) -> HttpResponse:
+def card_detail(request: PersonRequest, company: Company, access, number: str) -> HttpResponse:
     card = _card_of(company, number)
     history = [
         {
@@ -616,7 +616,7 @@ def card_detail(request: HttpRequest, company: Company, access, number: str) -> 
 
 @require_POST
 @company_view
-def card_report(request: HttpRequest, company: Company, access, number: str) -> HttpResponse:
+def card_report(request: PersonRequest, company: Company, access, number: str) -> HttpResponse:
     card = _card_of(company, number)
     addresses_list = list(delivery_addresses(company))
     form = ReportForm(request.POST, addresses=addresses_list)
@@ -656,7 +656,7 @@ def card_report(request: HttpRequest, company: Company, access, number: str) -> 
 @require_POST
 @company_view
 def card_employment_ended(
-    request: HttpRequest, company: Company, access, number: str
+    request: PersonRequest, company: Company, access, number: str
 ) -> HttpResponse:
     card = _card_of(company, number)
     try:
@@ -686,7 +686,7 @@ GONE_MESSAGES = {
 }
 
 
-def _link_page(request, template: str, context: dict[str, Any], status: int = 200):
+def _link_page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
     response = render(request, template, context, status=status)
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -746,17 +746,17 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
             {**context, "form": form},
             status=400 if form.errors else 200,
         )
-    form = DocumentsForm(request.POST or None, request.FILES or None)
+    documents = DocumentsForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and _documents_form_submit(
-        request, form, line, uploaded_by="holder", link=link
+        request, documents, line, uploaded_by="holder", link=link
     ):
         request.session.pop(OPEN_LINK_KEY, None)
         return _link_page(request, "portal/upload_done.html", context)
     return _link_page(
         request,
         "portal/upload_documents.html",
-        {**context, "form": form},
-        status=400 if form.errors else 200,
+        {**context, "form": documents},
+        status=400 if documents.errors else 200,
     )
 
 
@@ -765,7 +765,7 @@ def upload(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @person_required
-def my_cards(request: HttpRequest) -> HttpResponse:
+def my_cards(request: PersonRequest) -> HttpResponse:
     """A worker sees their own cards, valid or not and why, and uploads what waits for them."""
     person = request.person
     waiting = list(order_reads.waiting_lines_for_holder(person.pk))
