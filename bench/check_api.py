@@ -216,6 +216,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         # The benchmark measures the check, not the limiter's refusals (the limiter still runs).
         "HMSKORT_CHECK_RATE_PER_MINUTE": str(10**9),
+        "HMSKORT_CHECK_RATE_PER_DAY": str(10**9),
     }
     base = f"http://127.0.0.1:{args.port}"
     bare = f"http://127.0.0.1:{args.port + 1}"

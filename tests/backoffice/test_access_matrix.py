@@ -25,6 +25,7 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
     # Unblocking a card that is not blocked: refused with a message, nothing changes.
     "card_action": ("post", SUPPORT, 302),
     "company": ("get", SUPPORT, 200),
+    "prices": ("get", ADMIN, 200),
     "maintenance": ("get", ADMIN, 200),
     "maintenance_cancel": ("post", ADMIN, 302),
 }

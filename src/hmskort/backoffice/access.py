@@ -30,6 +30,7 @@ class Section:
 # The sections of the back office and who may use them (administrators may use every one).
 SECTIONS: tuple[Section, ...] = (
     Section("backoffice:support", _("Support"), (R.SUPPORT,)),
+    Section("backoffice:prices", _("Prices"), (R.ADMINISTRATOR,)),
     Section("backoffice:maintenance", _("Maintenance windows"), (R.ADMINISTRATOR,)),
     Section("admin:index", _("Low-level data (Django admin)"), (R.ADMINISTRATOR,)),
 )
