@@ -107,6 +107,20 @@ def admin_client(staff_client):
 
 
 @pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Photos and photo ID images go to a fresh directory per test, never into var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private")},
+        },
+    }
+    return tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def _no_register_backoff(settings):
     """Retried register reads (hmskort.http) do not pause in tests."""
     settings.HMSKORT_REGISTRY_BACKOFF = 0

@@ -326,6 +326,20 @@ if HMSKORT_S3_BUCKET:
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 PILLOW_MAX_IMAGE_PIXELS = 40_000_000
 
+# --- E-mail: printed to the console by default; SMTP when EMAIL_HOST is set ------------------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "hmskort@localhost")
+
 # --- Logging: JSON lines in production, no personal data in logs (hmskort/logs.py) -------------
 HMSKORT_LOG_FORMAT = os.environ.get("HMSKORT_LOG_FORMAT", "plain" if DEBUG or TESTING else "json")
 LOGGING = {
@@ -358,6 +372,11 @@ HMSKORT_ISSUER_NAME = os.environ.get("HMSKORT_ISSUER_NAME", "hmskort")
 # Synthetic test identities (month + 80) are accepted only where this is on.
 HMSKORT_ALLOW_TEST_IDENTITIES = env_bool("HMSKORT_ALLOW_TEST_IDENTITIES", DEBUG or TESTING)
 HMSKORT_CARD_VALIDITY_YEARS = 2
+# Secure upload links for workers: days until they expire, wrong birth dates before the lock,
+# requests per client IP and minute.
+HMSKORT_UPLOAD_LINK_DAYS = int(os.environ.get("HMSKORT_UPLOAD_LINK_DAYS", "14"))
+HMSKORT_UPLOAD_LINK_MAX_TRIES = 5
+HMSKORT_UPLOAD_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_UPLOAD_RATE_PER_MINUTE", "30"))
 
 HMSKORT_OIDC_ISSUER = os.environ.get("HMSKORT_OIDC_ISSUER", "").rstrip("/")
 HMSKORT_OIDC_CLIENT_ID = os.environ.get("HMSKORT_OIDC_CLIENT_ID", "")

@@ -65,3 +65,26 @@ def test_loading_the_demo_twice_changes_nothing(demo, tmp_path):
     call_command("demo", output=str(path), stdout=StringIO())
     assert (Card.objects.count(), Company.objects.count()) == counts
     assert json.loads(path.read_text()) == demo
+
+
+def test_the_demo_has_orders_in_several_states_and_working_upload_links(demo, client):
+    from hmskort.orders.models import Order
+
+    statuses = {o["status"] for o in demo["orders"]}
+    assert {"placed", "cancelled"} <= statuses
+    assert Order.objects.count() == len(demo["orders"])
+    assert demo["upload_links"]
+    for link in demo["upload_links"]:
+        assert link["birth_date"] and link["holder_name"]
+        path = link["url"].split("://", 1)[1].split("/", 1)[1]
+        assert client.get("/" + path).status_code == 200
+
+
+def test_loading_the_demo_twice_places_no_order_twice(tmp_path, demo):
+    from hmskort.orders.models import Order
+
+    count = Order.objects.count()
+    call_command("demo", output=str(tmp_path / "again.json"), stdout=StringIO())
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert Order.objects.count() == count
+    assert len(again["upload_links"]) == len(demo["upload_links"])

@@ -13,3 +13,6 @@ def log_in_as(client):
         return client
 
     return _log_in
+
+
+from tests.orders.conftest import world  # noqa: E402, F401 (the ordering fixture, shared)

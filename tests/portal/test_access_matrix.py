@@ -8,8 +8,18 @@ import re
 import pytest
 from django.utils import timezone
 
+from hmskort.audit.services import Actor
 from hmskort.companies.models import Delegation
-from tests.factories import CardFactory, CompanyFactory, PersonFactory, RoleFactory, SubUnitFactory
+from hmskort.companies.services import delivery_address_add
+from hmskort.orders.services import Holder, order_place
+from tests.factories import (
+    CardFactory,
+    CompanyFactory,
+    PersonFactory,
+    RoleFactory,
+    SubUnitFactory,
+    national_id_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +38,7 @@ def delegate(company, person, **kwargs):
 def world():
     today = timezone.localdate()  # per test: a module constant goes stale past midnight
     acme = CompanyFactory(name="Acme Bygg AS")
-    CardFactory(company=acme, holder__given_name="Acmeansatt")
+    card = CardFactory(company=acme, holder__given_name="Acmeansatt")
     unit = SubUnitFactory(parent=acme, name="Acme Bygg avd. Bergen")
     other_company = CompanyFactory(name="Konkurrent AS")
     people = {
@@ -54,7 +64,38 @@ def world():
     delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=2))
     delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=2))
     delegate(acme, people["revoked"], revoked_at=timezone.now())
-    return {"acme": acme, "unit": unit, "other_company": other_company, "target": target, **people}
+    address = delivery_address_add(
+        company=acme,
+        actor=Actor.system("test"),
+        recipient="Acme Bygg AS",
+        street="Byggveien 2",
+        postcode="0150",
+        city="Oslo",
+    )
+    order = order_place(
+        company=acme,
+        orderer=people["holder"],
+        holders=[
+            Holder(
+                national_id=national_id_for(dt.date(1992, 2, 2), 4),
+                given_name="Ny",
+                family_name="Ansatt",
+            )
+        ],
+        delivery_address=address,
+        idempotency_key="access-matrix-order-key",
+    ).order
+    return {
+        "acme": acme,
+        "unit": unit,
+        "other_company": other_company,
+        "target": target,
+        "card": card,
+        "address": address,
+        "order": order,
+        "line": order.lines.get(),
+        **people,
+    }
 
 
 def company_urls(world):
@@ -68,6 +109,19 @@ def company_urls(world):
         "delegation": f"/virksomheter/{acme.orgnr}/tilganger/{target.pk}/",
         "revoke": f"/virksomheter/{acme.orgnr}/tilganger/{target.pk}/trekk-tilbake/",
         "en_company": f"/en/companies/{acme.orgnr}/",
+        "addresses": f"/virksomheter/{acme.orgnr}/adresser/",
+        "address": f"/virksomheter/{acme.orgnr}/adresser/{world['address'].pk}/",
+        "order_new": f"/virksomheter/{acme.orgnr}/bestill/",
+        "order_csv": f"/virksomheter/{acme.orgnr}/bestill/csv/",
+        "orders": f"/virksomheter/{acme.orgnr}/bestillinger/",
+        "order": f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/",
+        "order_cancel": f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/kanseller/",
+        "documents": (
+            f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/kort/"
+            f"{world['line'].pk}/legitimasjon/"
+        ),
+        "card": f"/virksomheter/{acme.orgnr}/kort/{world['card'].number}/",
+        "sub_unit_orders": f"/virksomheter/{unit.orgnr}/bestillinger/",
     }
 
 
@@ -97,6 +151,16 @@ def test_a_delegate_in_force_sees_the_company_but_cannot_delegate_or_revoke(worl
         "delegation": 200,
         "revoke": 403,
         "en_company": 200,
+        "addresses": 200,
+        "address": 200,
+        "order_new": 200,
+        "order_csv": 200,
+        "orders": 200,
+        "order": 200,
+        "order_cancel": 200,
+        "documents": 200,
+        "card": 200,
+        "sub_unit_orders": 200,
     }
     assert client.post(urls["revoke"]).status_code == 403
     assert client.post(urls["new_delegation"], {}).status_code == 403
@@ -117,8 +181,11 @@ def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_i
     assert set(statuses.values()) == {404}
     assert client.post(urls["revoke"]).status_code == 404
     assert client.post(urls["new_delegation"], {}).status_code == 404
+    for name in ("order_cancel", "addresses", "order_new"):
+        assert client.post(urls[name], {}).status_code == 404
     world["target"].refresh_from_db()
     assert world["target"].revoked_at is None
+    assert world["order"].lines.get().cancelled_at is None
     listing = client.get("/virksomheter/").content.decode()
     assert "Acme Bygg" not in listing
     own = world["other_company"].orgnr

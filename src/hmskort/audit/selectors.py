@@ -30,6 +30,13 @@ def company_history(company: Model) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(company_id=company.pk).order_by("-at", "-id")
 
 
+def object_history(obj: Model) -> QuerySet[AuditEvent]:
+    """Every event recorded against one object (e.g. a card's lifecycle), newest first."""
+    return AuditEvent.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).order_by("-at", "-id")
+
+
 def describe(event: AuditEvent) -> EventDescription:
     """What the event was, in the active language, with the labels its owning app declared
     (the action's code when no app declared one), and who did it (a person by the name

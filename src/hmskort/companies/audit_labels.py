@@ -10,6 +10,9 @@ register(
         "delegation.revoked": _("Access revoked"),
         "role.added": _("Role read from the register"),
         "role.removed": _("Role no longer in the register"),
+        "address.added": _("Delivery address added"),
+        "address.changed": _("Delivery address changed"),
+        "address.archived": _("Delivery address archived"),
         "company.vat_exemption_recorded": _("Exemption from the VAT register recorded"),
         "company.vat_exemption_lifted": _("Exemption from the VAT register lifted"),
     }

@@ -100,3 +100,31 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"delegation {self.pk} for {self.company_id}"
+
+
+class DeliveryAddress(models.Model):
+    """Where a company wants its cards sent. A company keeps several; archived ones stay, so
+    old orders still name them (an order also copies the address as it was)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="addresses")
+    recipient = models.CharField(_("recipient"), max_length=200)
+    attention = models.CharField(_("attention"), max_length=200, blank=True)
+    street = models.CharField(_("street address"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=4)
+    city = models.CharField(_("city"), max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery address")
+        verbose_name_plural = _("delivery addresses")
+        ordering = ["recipient", "pk"]
+
+    def __str__(self) -> str:
+        return ", ".join(self.lines())
+
+    def lines(self) -> list[str]:
+        """The address as printed on a parcel."""
+        first = [self.recipient] + ([self.attention] if self.attention else [])
+        return [*first, self.street, f"{self.postcode} {self.city}"]

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .models import ORDERING_ROLE_CODES, Company, Delegation, Role
+from .models import ORDERING_ROLE_CODES, Company, Delegation, DeliveryAddress, Role
 
 ROLE = "role"
 DELEGATION = "delegation"
@@ -228,6 +228,13 @@ def persons_for_test_login() -> list[dict[str, Any]]:
 
 def sub_units(company: Company) -> QuerySet[Company]:
     return Company.objects.filter(parent=company).order_by("name", "orgnr")
+
+
+def delivery_addresses(company: Company, *, archived: bool = False) -> QuerySet[DeliveryAddress]:
+    """The main unit's delivery addresses in use (or the archived ones)."""
+    return DeliveryAddress.objects.filter(
+        company=company.main_unit, archived_at__isnull=not archived
+    ).order_by("recipient", "street", "pk")
 
 
 def companies_matching(query: str, *, limit: int = 50) -> list[Company]:

@@ -11,14 +11,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hmskort.audit.services import Actor, record
-from hmskort.identifiers import InvalidIdentifier, mask_national_id, parse_national_id
+from hmskort.identifiers import (
+    InvalidIdentifier,
+    mask_national_id,
+    parse_national_id,
+    parse_postcode,
+)
 
-from .models import ORDERING_ROLE_CODES, Company, Delegation, Role
+from .models import ORDERING_ROLE_CODES, Company, Delegation, DeliveryAddress, Role
 from .roles import CompanyRoleSource, RoleFact, RoleSource, RoleSourceError, configured_source
 from .selectors import ROLE, access_for
 
@@ -263,6 +269,95 @@ def revoke_delegation(
         data=_delegation_data(delegation),
     )
     return delegation
+
+
+# --- Delivery addresses -----------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("recipient", "attention", "street", "postcode", "city")
+_ADDRESS_LIMITS = {"recipient": 200, "attention": 200, "street": 200, "city": 100}
+
+
+def _clean_address(values: dict[str, Any]) -> dict[str, Any]:
+    """Trimmed values; every problem at once, per field, in the user's language."""
+    cleaned: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name in ADDRESS_FIELDS:
+        cleaned[name] = " ".join(str(values.get(name) or "").split())
+    for name in ("recipient", "street", "city"):
+        if not cleaned[name]:
+            errors[name] = _("This field is required.")
+    for name, limit in _ADDRESS_LIMITS.items():
+        if len(cleaned[name]) > limit:
+            errors[name] = _("At most %(n)s characters.") % {"n": limit}
+    try:
+        cleaned["postcode"] = parse_postcode(cleaned["postcode"])
+    except InvalidIdentifier as exc:
+        errors["postcode"] = str(exc)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _address_data(address: DeliveryAddress) -> dict[str, Any]:
+    return {"address_id": address.pk, "address": ", ".join(address.lines())}
+
+
+@transaction.atomic
+def delivery_address_add(*, company: Company, actor: Actor, **values: Any) -> DeliveryAddress:
+    """Add a delivery address to a main unit. The same address twice is kept once."""
+    main = Company.objects.select_for_update().get(pk=company.main_unit.pk)
+    cleaned = _clean_address(values)
+    same = DeliveryAddress.objects.filter(company=main, archived_at__isnull=True, **cleaned).first()
+    if same:
+        return same
+    address = DeliveryAddress.objects.create(company=main, **cleaned)
+    record(
+        actor=actor,
+        action="address.added",
+        target=address,
+        company=main,
+        data=_address_data(address),
+    )
+    return address
+
+
+@transaction.atomic
+def delivery_address_update(
+    *, address: DeliveryAddress, actor: Actor, **values: Any
+) -> DeliveryAddress:
+    """Change an address. Orders already placed keep the address as it was."""
+    address = DeliveryAddress.objects.select_for_update().get(pk=address.pk)
+    cleaned = _clean_address(values)
+    if all(getattr(address, k) == v for k, v in cleaned.items()):
+        return address
+    for name, value in cleaned.items():
+        setattr(address, name, value)
+    address.save()
+    record(
+        actor=actor,
+        action="address.changed",
+        target=address,
+        company=address.company,
+        data=_address_data(address),
+    )
+    return address
+
+
+@transaction.atomic
+def delivery_address_archive(*, address: DeliveryAddress, actor: Actor) -> DeliveryAddress:
+    """Stop offering an address; archiving twice changes nothing the second time."""
+    address = DeliveryAddress.objects.select_for_update().get(pk=address.pk)
+    if address.archived_at is None:
+        address.archived_at = timezone.now()
+        address.save(update_fields=["archived_at", "updated_at"])
+        record(
+            actor=actor,
+            action="address.archived",
+            target=address,
+            company=address.company,
+            data=_address_data(address),
+        )
+    return address
 
 
 @transaction.atomic

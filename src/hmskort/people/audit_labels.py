@@ -12,5 +12,6 @@ register(
         "person.national_id_valid": _("National ID number checked"),
         "employment.recorded": _("Employment reported"),
         "employment.updated": _("Employment changed"),
+        "person.documents_uploaded": _("Photo and photo ID uploaded"),
     }
 )

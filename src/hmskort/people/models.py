@@ -62,3 +62,59 @@ class Employment(models.Model):
 
     def __str__(self) -> str:
         return f"employment {self.pk}"
+
+
+class Photo(models.Model):
+    """A card photo as stored: decoded, turned upright, cropped to the card's photo ratio,
+    stripped of all metadata and re-encoded (see people.images). The file is personal data:
+    it lives in the private storage (`storages["private"]`), never under a public URL."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="photos")
+    file_name = models.CharField(max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    # "orderer" (uploaded by the company) or "holder" (the worker, by a secure link or logged in)
+    uploaded_by = models.CharField(max_length=16)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of person {self.person_id}"
+
+
+class IdentityDocument(models.Model):
+    """A photo ID the worker's identity is checked against. Images are stored privately and
+    deleted once the issuer has verified them; this record stays (what, when, by whom)."""
+
+    class Kind(models.TextChoices):
+        PASSPORT = "passport", _("Passport (not an emergency passport)")
+        NATIONAL_ID_CARD = "national_id_card", _("National ID card from an EU/EEA country")
+        DRIVING_LICENCE_NO = "driving_licence_no", _("Norwegian driving licence issued after 1998")
+        DRIVING_LICENCE_NORDIC = "driving_licence_nordic", _("Nordic driving licence")
+        REFUGEE_TRAVEL = "refugee_travel", _("Refugee travel document")
+        ALIENS_PASSPORT = "aliens_passport", _("Alien's passport")
+        RESIDENCE_CARD = "residence_card", _("Residence card")
+        ARMED_FORCES = "armed_forces", _("Norwegian armed forces ID card")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identity_documents")
+    kind = models.CharField(_("type of photo ID"), max_length=32, choices=Kind.choices)
+    # Names in the private storage; blank once the images are deleted after verification.
+    front_file_name = models.CharField(max_length=300, blank=True)
+    back_file_name = models.CharField(max_length=300, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.CharField(max_length=16)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.CharField(max_length=150, blank=True)
+    images_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("photo ID")
+        verbose_name_plural = _("photo IDs")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of person {self.person_id}"

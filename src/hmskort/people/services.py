@@ -7,10 +7,15 @@ Every change to a fact the card rules read is announced with `person_facts_chang
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +24,8 @@ from hmskort.audit.services import Actor, record
 from hmskort.companies.models import Company
 from hmskort.identifiers import InvalidIdentifier, is_valid_national_id, parse_national_id
 
-from .models import Employment, Person
+from .images import ImageRefused, ProcessedImage, process_document, process_photo
+from .models import Employment, IdentityDocument, Person, Photo
 from .signals import person_facts_changed
 
 
@@ -171,3 +177,146 @@ def people_revalidate_national_ids(
         if progress:
             progress(last)
     return changed
+
+
+# --- Photos and photo IDs ---------------------------------------------------------------------
+
+UPLOADED_BY = ("orderer", "holder")
+
+
+def _private_storage() -> Storage:
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def _save_private(folder: str, image: ProcessedImage) -> str:
+    from django.core.files.base import ContentFile
+
+    name = f"{folder}/{uuid.uuid4().hex}.{image.extension}"
+    return str(_private_storage().save(name, ContentFile(image.content)))
+
+
+def _delete_private(*names: str) -> None:
+    storage = _private_storage()
+    for name in names:
+        if name:
+            storage.delete(name)
+
+
+def private_file(name: str) -> File[bytes]:
+    """Open a stored photo or photo ID image (for the views that may show it)."""
+    return _private_storage().open(name, "rb")
+
+
+@dataclass(frozen=True)
+class DocumentsUpload:
+    """Photo and photo ID as uploaded, before anything is stored."""
+
+    photo: Any
+    document_kind: str
+    document_front: Any
+    document_back: Any = None
+
+
+@dataclass(frozen=True)
+class ProcessedDocuments:
+    photo: ProcessedImage
+    document_kind: str
+    front: ProcessedImage
+    back: ProcessedImage | None
+
+
+def documents_process(upload: DocumentsUpload) -> ProcessedDocuments:
+    """Verify and re-encode every image; collect every refusal, per field, before storing any."""
+    errors: dict[str, list[str]] = {}
+    if upload.document_kind not in IdentityDocument.Kind.values:
+        errors["document_kind"] = [_("Choose the type of photo ID.")]
+    processed: dict[str, ProcessedImage | None] = {}
+    for field_name, file, process in (
+        ("photo", upload.photo, process_photo),
+        ("document_front", upload.document_front, process_document),
+        ("document_back", upload.document_back, process_document),
+    ):
+        if file is None:
+            processed[field_name] = None
+            if field_name != "document_back":
+                errors[field_name] = [
+                    _("Choose a photo.")
+                    if field_name == "photo"
+                    else _("Choose an image of the photo ID.")
+                ]
+            continue
+        try:
+            processed[field_name] = process(file)
+        except ImageRefused as refused:
+            errors[field_name] = refused.messages
+    if errors:
+        raise ValidationError(errors)
+    assert processed["photo"] and processed["document_front"]
+    return ProcessedDocuments(
+        photo=processed["photo"],
+        document_kind=upload.document_kind,
+        front=processed["document_front"],
+        back=processed["document_back"],
+    )
+
+
+@dataclass(frozen=True)
+class StoredFiles:
+    photo: str
+    front: str
+    back: str = ""
+
+    def delete(self) -> None:
+        """Remove the files again (the rows that would name them were not written)."""
+        _delete_private(self.photo, self.front, self.back)
+
+
+def documents_save_files(documents: ProcessedDocuments) -> StoredFiles:
+    """Write the re-encoded images to the private storage (before the database rows)."""
+    names: list[str] = []
+    try:
+        names.append(_save_private("photos", documents.photo))
+        names.append(_save_private("photo-ids", documents.front))
+        names.append(_save_private("photo-ids", documents.back) if documents.back else "")
+    except BaseException:
+        _delete_private(*names)
+        raise
+    return StoredFiles(*names)
+
+
+@transaction.atomic
+def documents_record(
+    *,
+    person: Person,
+    documents: ProcessedDocuments,
+    files: StoredFiles,
+    uploaded_by: str,
+    actor: Actor,
+) -> tuple[Photo, IdentityDocument]:
+    """Record a stored photo and photo ID for the person (the caller removes the files if its
+    transaction fails: see orders.services.documents_submit)."""
+    if uploaded_by not in UPLOADED_BY:
+        raise ValueError(uploaded_by)
+    photo = Photo.objects.create(
+        person=person,
+        file_name=files.photo,
+        width=documents.photo.width,
+        height=documents.photo.height,
+        uploaded_by=uploaded_by,
+    )
+    document = IdentityDocument.objects.create(
+        person=person,
+        kind=documents.document_kind,
+        front_file_name=files.front,
+        back_file_name=files.back,
+        uploaded_by=uploaded_by,
+    )
+    record(
+        actor=actor,
+        action="person.documents_uploaded",
+        target=person,
+        data={"photo": photo.pk, "document": document.pk, "kind": document.kind, "by": uploaded_by},
+    )
+    return photo, document

@@ -1,8 +1,10 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from hmskort.identifiers import InvalidIdentifier, parse_national_id
+from hmskort.identifiers import InvalidIdentifier, parse_national_id, parse_postcode
 
 
 class DateInput(forms.DateInput):
@@ -47,3 +49,209 @@ class DelegationForm(forms.Form):
             ).number
         except InvalidIdentifier as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class TextInput(forms.TextInput):
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "ds-input", **(attrs or {})})
+
+
+class DeliveryAddressForm(forms.Form):
+    """A delivery address; the service checks the postcode and trims the values."""
+
+    recipient = forms.CharField(label=_("Recipient"), max_length=200, widget=TextInput())
+    attention = forms.CharField(
+        label=_("Attention (optional)"), max_length=200, required=False, widget=TextInput()
+    )
+    street = forms.CharField(label=_("Street address"), max_length=200, widget=TextInput())
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=10,
+        widget=TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    city = forms.CharField(label=_("City"), max_length=100, widget=TextInput())
+
+    def clean_postcode(self) -> str:
+        try:
+            return parse_postcode(self.cleaned_data["postcode"])
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+LANGUAGE_CHOICES = [("nb", _("Norwegian")), ("en", _("English"))]
+
+
+class NewPersonForm(forms.Form):
+    """A person not (yet) among the employees: number, name, and where to send the upload link."""
+
+    national_id = forms.CharField(
+        label=_("National ID number or D-number"),
+        max_length=20,
+        widget=TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=200, widget=TextInput())
+    family_name = forms.CharField(label=_("Family name"), max_length=200, widget=TextInput())
+    email = forms.EmailField(
+        label=_("E-mail for the upload link (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        choices=LANGUAGE_CHOICES,
+        initial="nb",
+        widget=forms.Select(attrs={"class": "ds-input"}),
+    )
+
+    def clean_national_id(self) -> str:
+        try:
+            return parse_national_id(
+                self.cleaned_data["national_id"],
+                allow_test=settings.HMSKORT_ALLOW_TEST_IDENTITIES,
+            ).number
+        except InvalidIdentifier as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def has_changed(self) -> bool:
+        # The language select alone does not make a row.
+        return any(
+            self[name].data for name in ("national_id", "given_name", "family_name", "email")
+        )
+
+
+NewPersonFormSet = forms.formset_factory(NewPersonForm, extra=3, max_num=50)
+
+
+class OrderForm(forms.Form):
+    """Step one of an order: whom for, and where to send the cards."""
+
+    employees = forms.TypedMultipleChoiceField(
+        label=_("Employees"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "ds-input"}),
+    )
+    delivery_address = forms.TypedChoiceField(
+        label=_("Delivery address"),
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose a delivery address.")},
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, employees=(), addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["employees"]).choices = [
+            (p.pk, p.label) for p in employees
+        ]
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]
+
+
+class DocumentsForm(forms.Form):
+    """Photo and photo ID. The files are decoded and checked by the service, not trusted here."""
+
+    photo = forms.FileField(
+        label=_("Photo (JPEG or PNG, at most 10 MB)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}
+        ),
+    )
+    document_kind = forms.ChoiceField(
+        label=_("Type of photo ID"),
+        choices=[("", "—")],
+        required=False,
+        widget=forms.Select(attrs={"class": "ds-input"}),
+    )
+    document_front = forms.FileField(
+        label=_("Photo ID: the page or side with the photo"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}
+        ),
+    )
+    document_back = forms.FileField(
+        label=_("Photo ID: the back (optional, for cards)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"class": "ds-input", "accept": "image/jpeg,image/png"}
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from hmskort.people.models import IdentityDocument
+
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["document_kind"]).choices = [
+            ("", "—"),
+            *IdentityDocument.Kind.choices,
+        ]
+
+
+class BirthDateForm(forms.Form):
+    birth_date = forms.DateField(
+        label=_("Your date of birth"),
+        widget=DateInput(attrs={"autocomplete": "bday"}),
+        error_messages={
+            "required": _("Enter your date of birth."),
+            "invalid": _("Enter a valid date."),
+        },
+    )
+
+
+class ReportForm(forms.Form):
+    report = forms.ChoiceField(
+        label=_("What happened to the card?"),
+        choices=[("lost", _("It is lost")), ("stolen", _("It was stolen"))],
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose lost or stolen.")},
+    )
+    delivery_address = forms.TypedChoiceField(
+        label=_("Send the new card to"),
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose a delivery address.")},
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]
+
+
+class LinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail (optional)"),
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        choices=LANGUAGE_CHOICES,
+        initial="nb",
+        widget=forms.Select(attrs={"class": "ds-input"}),
+    )
+
+
+class CsvOrderForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file: national ID number, name, e-mail (optional) per row"),
+        widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": ".csv,text/csv"}),
+        error_messages={"required": _("Choose a CSV file.")},
+    )
+    delivery_address = forms.TypedChoiceField(
+        label=_("Delivery address"),
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose a delivery address.")},
+    )
+
+    def __init__(self, *args, addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]

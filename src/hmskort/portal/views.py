@@ -17,7 +17,12 @@ from hmskort.audit.services import Actor
 from hmskort.cards.models import CardState
 from hmskort.cards.numbers import format_card_number
 from hmskort.cards.rules import reason_text, reason_title
-from hmskort.cards.selectors import card_numbers, cards_for_company, validity_counts
+from hmskort.cards.selectors import (
+    card_numbers,
+    cards_for_company,
+    cards_for_person,
+    validity_counts,
+)
 from hmskort.companies.models import Company
 from hmskort.companies.selectors import (
     companies_for,
@@ -58,6 +63,9 @@ def _actor(request: PersonRequest) -> Actor:
 @person_required
 def companies(request: PersonRequest) -> HttpResponse:
     entries = companies_for(request.person.national_id)
+    if not entries and cards_for_person(request.person.pk).exists():
+        # A worker with a card and no company role: their own cards are what they came for.
+        return redirect("portal:my_cards")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "portal/companies.html", {"page": page, "entries": page.object_list})
 
@@ -135,6 +143,7 @@ def company_detail(request: PersonRequest, company: Company, access) -> HttpResp
 
 
 CARD_FILTERS = {"valid": True, "not-valid": False}
+FINISHED_STATES = ("lost", "stolen", "terminated", "replaced", "rejected")
 
 
 @require_GET
@@ -144,6 +153,7 @@ def company_cards(request: PersonRequest, company: Company, access) -> HttpRespo
     shown = request.GET.get("show", "")
     cards = cards_for_company(company, valid=CARD_FILTERS.get(shown))
     page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
+    required_type = company.main_unit.card_type
     rows = [
         {
             "card": card,
@@ -152,6 +162,14 @@ def company_cards(request: PersonRequest, company: Company, access) -> HttpRespo
             "reasons": [
                 {"title": reason_title(code), "text": reason_text(code)} for code in card.reasons
             ],
+            # The cleaning rule, also afterwards: a company turned cleaning company holds
+            # construction cards it may no longer order.
+            "wrong_type": bool(
+                required_type is not None
+                and required_type.requires_cleaning_approval
+                and card.card_type_id != required_type.pk
+                and card.state not in FINISHED_STATES
+            ),
         }
         for card in page.object_list
     ]

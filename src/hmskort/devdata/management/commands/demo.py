@@ -7,7 +7,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from hmskort.companies.models import Company
 from hmskort.devdata import demo
+from hmskort.devdata import orders as orders_demo
+from hmskort.people.models import Person
 
 
 class Command(BaseCommand):
@@ -21,6 +24,14 @@ class Command(BaseCommand):
         problems = demo.mismatches(data)
         if problems:
             raise CommandError("Demo cards do not come out as promised:\n" + "\n".join(problems))
+        # Orders of Demo Bygg AS, placed by its general manager (the first demo person).
+        leader = data["persons"][0]
+        data.update(
+            orders_demo.load(
+                company=Company.objects.get(orgnr=leader["companies"][0]["orgnr"]),
+                orderer=Person.objects.get(national_id=leader["national_id"]),
+            )
+        )
         path = options["output"] or settings.VAR_DIR / "demo.json"
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, ensure_ascii=False)
@@ -28,5 +39,6 @@ class Command(BaseCommand):
         valid = sum(1 for c in data["cards"] if c["valid"])
         self.stdout.write(
             f"Demo data loaded: {len(data['persons'])} persons who can log in, "
-            f"{len(data['cards'])} cards ({valid} valid). Written to {path}"
+            f"{len(data['cards'])} cards ({valid} valid), {len(data['orders'])} orders. "
+            f"Written to {path}"
         )
