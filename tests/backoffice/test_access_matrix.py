@@ -15,6 +15,8 @@ ROLES = ("verifier", "production", "support", "administrator")
 EVERYONE = frozenset(ROLES)
 ADMIN = frozenset({"administrator"})
 SUPPORT = frozenset({"support", "administrator"})
+VERIFIER = frozenset({"verifier", "administrator"})
+PRODUCTION = frozenset({"production", "administrator"})
 
 # url name -> (method, the roles allowed, the status an allowed request gets).
 # Administrators may use everything.
@@ -25,6 +27,16 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
     # Unblocking a card that is not blocked: refused with a message, nothing changes.
     "card_action": ("post", SUPPORT, 302),
     "company": ("get", SUPPORT, 200),
+    "verification": ("get", VERIFIER, 200),
+    # A line that waits for nothing: the page says so and goes back to the queue.
+    "verification_line": ("get", VERIFIER, 302),
+    "verification_image": ("get", VERIFIER, 404),
+    "production": ("get", PRODUCTION, 200),
+    "batch": ("get", PRODUCTION, 200),
+    "batch_step": ("post", PRODUCTION, 302),
+    "batch_file": ("get", PRODUCTION, 200),
+    "batch_preview": ("get", PRODUCTION, 404),
+    "packing_list": ("get", PRODUCTION, 404),
     "prices": ("get", ADMIN, 200),
     "maintenance": ("get", ADMIN, 200),
     "maintenance_cancel": ("post", ADMIN, 302),
@@ -33,14 +45,25 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
 
 @pytest.fixture(autouse=True)
 def world():
+    from hmskort.orders.fulfilment_models import ProductionBatch
+
     card = CardFactory()
-    return {"card": card, "company": card.company}
+    batch = ProductionBatch.objects.create(issue_date=card.issued_on, created_by="test")
+    return {"card": card, "company": card.company, "batch": batch}
 
 
 ARGS = {
     "card": lambda w: {"pk": w["card"].pk},
     "card_action": lambda w: {"pk": w["card"].pk, "action": "unblock"},
     "company": lambda w: {"orgnr": w["company"].orgnr},
+    "verification_line": lambda w: {"pk": 999999},
+    "verification_image": lambda w: {"pk": 999999, "which": "photo"},
+    "batch": lambda w: {"pk": w["batch"].pk},
+    # Shipping a batch that is not produced: refused with a message, nothing changes.
+    "batch_step": lambda w: {"pk": w["batch"].pk, "step": "shipped"},
+    "batch_file": lambda w: {"pk": w["batch"].pk, "kind": "csv"},
+    "batch_preview": lambda w: {"pk": w["batch"].pk, "line_pk": 999999},
+    "packing_list": lambda w: {"pk": 999999},
     # An object that need not exist: the gate comes first.
     "maintenance_cancel": lambda w: {"pk": 0},
 }

@@ -29,6 +29,8 @@ class Section:
 
 # The sections of the back office and who may use them (administrators may use every one).
 SECTIONS: tuple[Section, ...] = (
+    Section("backoffice:verification", _("Verification"), (R.VERIFIER,)),
+    Section("backoffice:production", _("Production and shipping"), (R.PRODUCTION,)),
     Section("backoffice:support", _("Support"), (R.SUPPORT,)),
     Section("backoffice:prices", _("Prices"), (R.ADMINISTRATOR,)),
     Section("backoffice:maintenance", _("Maintenance windows"), (R.ADMINISTRATOR,)),

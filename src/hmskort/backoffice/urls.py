@@ -1,6 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from . import fulfilment_views as fv
 from . import maintenance, prices, views
 
 app_name = "backoffice"
@@ -10,6 +11,23 @@ urlpatterns = [
     path(_("office/cards/<int:pk>/"), views.card_detail, name="card"),
     path(_("office/cards/<int:pk>/<slug:action>/"), views.card_action, name="card_action"),
     path(_("office/companies/<str:orgnr>/"), views.company_detail, name="company"),
+    path(_("office/verification/"), fv.verification, name="verification"),
+    path(_("office/verification/<int:pk>/"), fv.verification_line, name="verification_line"),
+    path(
+        _("office/verification/<int:pk>/<slug:which>/"),
+        fv.verification_image,
+        name="verification_image",
+    ),
+    path(_("office/production/"), fv.production, name="production"),
+    path(_("office/production/<int:pk>/"), fv.batch_detail, name="batch"),
+    path(_("office/production/<int:pk>/<slug:step>/"), fv.batch_step, name="batch_step"),
+    path(_("office/production/<int:pk>/file/<slug:kind>/"), fv.batch_file, name="batch_file"),
+    path(
+        _("office/production/<int:pk>/preview/<int:line_pk>/"),
+        fv.batch_preview,
+        name="batch_preview",
+    ),
+    path(_("office/shipments/<int:pk>/packing-list/"), fv.packing_list, name="packing_list"),
     path(_("office/prices/"), prices.prices, name="prices"),
     path(_("office/maintenance/"), maintenance.maintenance, name="maintenance"),
     path(

@@ -14,5 +14,11 @@ register(
         "order.upload_link_revoked": _("Upload link withdrawn"),
         "order.upload_link_locked": _("Upload link locked after wrong dates of birth"),
         "order.documents_received": _("Photo and photo ID received"),
+        "order.verification_approved": _("Verified, approved"),
+        "order.verification_rejected": _("Photo or photo ID refused"),
+        "batch.created": _("Batch made"),
+        "batch.produced": _("Batch produced"),
+        "batch.shipped": _("Batch shipped"),
+        "batch.delivered": _("Batch delivered"),
     }
 )

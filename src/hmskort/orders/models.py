@@ -147,3 +147,6 @@ class UploadLink(models.Model):
 
     def __str__(self) -> str:
         return f"upload link {self.pk}"
+
+
+from .fulfilment_models import BatchItem, ProductionBatch, Shipment, VerificationDecision  # noqa: E402, F401

@@ -13,5 +13,6 @@ register(
         "employment.recorded": _("Employment reported"),
         "employment.updated": _("Employment changed"),
         "person.documents_uploaded": _("Photo and photo ID uploaded"),
+        "person.photo_id_images_deleted": _("Photo ID checked; its images deleted"),
     }
 )

@@ -320,3 +320,37 @@ def documents_record(
         data={"photo": photo.pk, "document": document.pk, "kind": document.kind, "by": uploaded_by},
     )
     return photo, document
+
+
+@transaction.atomic
+def identity_document_decided(
+    *, document: IdentityDocument, verified_by: str, actor: Actor
+) -> IdentityDocument:
+    """The issuer has decided on a photo ID: record who and when, and delete its images from
+    storage once the decision is committed. The record (kind, when, by whom) stays."""
+    document = IdentityDocument.objects.select_for_update().get(pk=document.pk)
+    names = [n for n in (document.front_file_name, document.back_file_name) if n]
+    now = timezone.now()
+    document.verified_at = now
+    document.verified_by = verified_by[:150]
+    document.front_file_name = ""
+    document.back_file_name = ""
+    document.images_deleted_at = now
+    document.save(
+        update_fields=[
+            "verified_at",
+            "verified_by",
+            "front_file_name",
+            "back_file_name",
+            "images_deleted_at",
+        ]
+    )
+    record(
+        actor=actor,
+        action="person.photo_id_images_deleted",
+        target=document.person,
+        data={"document": document.pk, "kind": document.kind},
+    )
+    if names:
+        transaction.on_commit(lambda: _delete_private(*names))
+    return document

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from hmskort.companies.models import Company
+from hmskort.devdata import backoffice as backoffice_demo
 from hmskort.devdata import demo
 from hmskort.devdata import orders as orders_demo
 from hmskort.people.models import Person
@@ -26,12 +27,12 @@ class Command(BaseCommand):
             raise CommandError("Demo cards do not come out as promised:\n" + "\n".join(problems))
         # Orders of Demo Bygg AS, placed by its general manager (the first demo person).
         leader = data["persons"][0]
-        data.update(
-            orders_demo.load(
-                company=Company.objects.get(orgnr=leader["companies"][0]["orgnr"]),
-                orderer=Person.objects.get(national_id=leader["national_id"]),
-            )
-        )
+        company = Company.objects.get(orgnr=leader["companies"][0]["orgnr"])
+        orderer = Person.objects.get(national_id=leader["national_id"])
+        data.update(orders_demo.load(company=company, orderer=orderer))
+        # The back office: a staff user per role, and one rendered production batch.
+        data["staff"] = backoffice_demo.staff_users()
+        data["batch"] = backoffice_demo.production_batch(company=company, orderer=orderer)
         path = options["output"] or settings.VAR_DIR / "demo.json"
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, ensure_ascii=False)

@@ -1,0 +1,100 @@
+"""Demo data of the issuer's back office: a staff user per role, and one production batch.
+
+The batch: an order of Demo Bygg AS placed for the purpose (fixed one-time key), its photos and
+photo IDs verified by the demo verifier, gathered into a batch by the demo production user and
+rendered to `var/demo-batch.pdf`. Idempotent: a second run finds the order and its batch and
+renders the PDF again. The staff users' passwords and TOTP secrets are derived from SECRET_KEY
+(stable from run to run, not guessable from this source) and written to demo.json only with
+DEBUG on.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from hmskort.accounts.staff import StaffRole, create_staff_user
+from hmskort.audit.services import Actor
+from hmskort.companies.models import Company, DeliveryAddress
+from hmskort.orders import fulfilment, services
+from hmskort.orders.fulfilment_models import ProductionBatch
+from hmskort.people.models import Person
+from hmskort.people.services import DocumentsUpload
+
+from .orders import FAMILY_NAME, _jpeg, _national_id
+
+ACTOR = Actor.system("demo")
+BATCH_ORDER_KEY = "demo-order-produced"
+BATCH_HOLDERS = (("Ingrid", dt.date(1990, 6, 15)), ("Øystein", dt.date(1991, 6, 15)))
+
+
+def _secret(purpose: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), purpose.encode(), hashlib.sha256).digest()
+
+
+def staff_users() -> list[dict[str, Any]]:
+    """A staff user per back-office role (created or reset with the same secrets)."""
+    users = []
+    for role in StaffRole.values:
+        username = f"demo-{role}"
+        password = base64.urlsafe_b64encode(_secret(f"demo-staff-password:{role}")).decode()[:20]
+        key = _secret(f"demo-staff-totp:{role}")[:20]
+        new = create_staff_user(
+            username=username, role=role, password=password, totp_key=key.hex(), actor=ACTOR
+        )
+        entry: dict[str, Any] = {"username": username, "role": role}
+        if settings.DEBUG:
+            entry.update(password=new.password, totp_secret=new.totp_secret)
+        users.append(entry)
+    return users
+
+
+def production_batch(*, company: Company, orderer: Person) -> dict[str, Any]:
+    """The demo production batch: its PDF path and card numbers."""
+    address = DeliveryAddress.objects.filter(company=company).order_by("pk").first()
+    result = services.order_place(
+        company=company,
+        orderer=orderer,
+        holders=[
+            services.Holder(
+                national_id=_national_id(born), given_name=given, family_name=FAMILY_NAME
+            )
+            for given, born in BATCH_HOLDERS
+        ],
+        delivery_address=address,
+        idempotency_key=BATCH_ORDER_KEY,
+    )
+    lines = list(result.order.lines.select_related("card").order_by("pk"))
+    verifier = Actor.staff("demo-verifier")
+    for line in lines:
+        if line.card.state == "awaiting_documents":
+            services.documents_submit(
+                line=line,
+                upload=DocumentsUpload(
+                    photo=_jpeg(700, 900, (205, 185, 165)),
+                    document_kind="passport",
+                    document_front=_jpeg(1000, 700, (200, 210, 230)),
+                ),
+                actor=ACTOR,
+                uploaded_by="orderer",
+            )
+            line.refresh_from_db()
+        if line.card.state == "awaiting_verification":
+            fulfilment.verification_approve(line=line, staff="demo-verifier", actor=verifier)
+    batch = ProductionBatch.objects.filter(items__line__in=lines).first()
+    if batch is None:
+        batch = fulfilment.batch_create(
+            staff="demo-production",
+            actor=Actor.staff("demo-production"),
+            line_ids=[line.pk for line in lines],
+        )
+    path = Path(settings.VAR_DIR) / "demo-batch.pdf"
+    path.write_bytes(fulfilment.batch_pdf(batch))
+    numbers = [line.card.number for line in fulfilment.batch_lines(batch)]
+    return {"pdf": str(path), "cards": numbers, "id": batch.pk}
