@@ -22,7 +22,7 @@ from django.conf import settings
 from hmskort.accounts.staff import StaffRole, create_staff_user
 from hmskort.audit.services import Actor
 from hmskort.companies.models import Company, DeliveryAddress
-from hmskort.orders import fulfilment, services
+from hmskort.orders import fulfilment, selectors, services
 from hmskort.orders.fulfilment_models import ProductionBatch
 from hmskort.people.models import Person
 from hmskort.people.services import DocumentsUpload
@@ -96,5 +96,20 @@ def production_batch(*, company: Company, orderer: Person) -> dict[str, Any]:
         )
     path = Path(settings.VAR_DIR) / "demo-batch.pdf"
     path.write_bytes(fulfilment.batch_pdf(batch))
-    numbers = [line.card.number for line in fulfilment.batch_lines(batch)]
-    return {"pdf": str(path), "cards": numbers, "id": batch.pk}
+    batch_lines = list(fulfilment.batch_lines(batch))
+    numbers = [line.card.number for line in batch_lines]
+    order = {
+        "key": BATCH_ORDER_KEY,
+        "orgnr": company.orgnr,
+        "status": selectors.order_progress(result.order, [ln.card.state for ln in batch_lines]),
+        "cards": [
+            {
+                "number": ln.card.number,
+                "holder_name": ln.holder.full_name,
+                "state": ln.card.state,
+                "cancelled": ln.cancelled_at is not None,
+            }
+            for ln in batch_lines
+        ],
+    }
+    return {"pdf": str(path), "cards": numbers, "id": batch.pk, "order": order}

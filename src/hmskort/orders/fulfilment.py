@@ -85,7 +85,7 @@ def line_for_verification(line_id: int) -> OrderLine | None:
 
 def _lock_waiting_line(line: OrderLine) -> tuple[OrderLine, Card]:
     line = (
-        OrderLine.objects.select_for_update()
+        OrderLine.objects.select_for_update(of=("self",))
         .select_related("order__company", "identity_document", "holder")
         .get(pk=line.pk)
     )

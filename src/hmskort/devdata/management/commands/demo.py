@@ -32,7 +32,9 @@ class Command(BaseCommand):
         data.update(orders_demo.load(company=company, orderer=orderer))
         # The back office: a staff user per role, and one rendered production batch.
         data["staff"] = backoffice_demo.staff_users()
-        data["batch"] = backoffice_demo.production_batch(company=company, orderer=orderer)
+        batch = backoffice_demo.production_batch(company=company, orderer=orderer)
+        data["orders"].append(batch.pop("order"))
+        data["batch"] = batch
         path = options["output"] or settings.VAR_DIR / "demo.json"
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, ensure_ascii=False)
