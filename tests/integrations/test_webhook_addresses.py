@@ -8,6 +8,7 @@ import socket
 import httpx
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from hmskort.audit.services import Actor
 from hmskort.integrations import services
@@ -15,6 +16,14 @@ from hmskort.integrations.models import WebhookDelivery
 from tests.factories import CardFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are compared in English; do not depend on what an earlier test left."""
+    with translation.override("en"):
+        yield
+
 
 REFUSED = [
     "127.0.0.1",  # loopback
