@@ -68,3 +68,13 @@ def test_what_to_do_about_an_invalid_card_is_written_on_the_page_not_hidden_in_a
     assert str(reason_text("card_expired")).split(".")[0] in page
     assert ' title="' not in page.split("</head>")[1]
     assert 'class="ds-table stacked"' in page  # stacked rows at 390 px (site.css)
+
+
+def test_the_next_page_of_a_filtered_card_list_keeps_the_filter(company_client):
+    client, company = company_client
+    for _ in range(26):
+        CardFactory(company=company, valid=False, reasons=["card_expired"])
+
+    page = client.get(f"/virksomheter/{company.orgnr}/kort/?show=not-valid").content.decode()
+
+    assert 'href="?show=not-valid&amp;page=2"' in page
