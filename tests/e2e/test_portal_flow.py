@@ -79,4 +79,5 @@ def test_a_managing_director_logs_in_with_id_porten_and_gives_a_colleague_access
         )
         expect(access_table.get_by_role("cell", name="Per Hansen")).to_be_visible()
         expect(access_table.get_by_role("cell", name="*******" + PER[-4:])).to_be_visible()
+        page.get_by_role("link", name="Se historikken").click()
         expect(page.get_by_text("Tilgang gitt: Per Hansen")).to_be_visible()

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from hmskort.audit.services import Actor
+from hmskort.cards.numbers import format_card_number
 from hmskort.companies.services import grant_delegation, revoke_delegation
 from tests.factories import PersonFactory, RoleFactory, national_id_for
 
@@ -72,3 +73,37 @@ def test_form_errors_are_summed_up_at_the_top_and_each_field_is_marked_and_descr
     assert body.count('aria-invalid="true"') == 2
     assert 'aria-describedby="id_national_id-error"' in body
     assert 'id="id_national_id-error"' in body
+
+
+def test_the_history_is_behind_a_link_on_its_own_pages_newest_first(log_in_as):
+    from hmskort.audit.services import Actor, record
+    from tests.factories import CardFactory
+
+    role = RoleFactory(code="DAGL")
+    company = role.company
+    client = log_in_as(PersonFactory(national_id=role.national_id))
+    cards = [CardFactory(company=company) for _ in range(30)]
+    for card in cards:
+        record(actor=Actor.system("test"), action="card.issued", target=card, company=company)
+
+    page = client.get(f"/en/companies/{company.orgnr}/").content.decode()
+    assert f'href="/en/companies/{company.orgnr}/history/"' in page
+    assert "Issued" not in page  # no event on the company page itself
+
+    first = client.get(f"/en/companies/{company.orgnr}/history/").content.decode()
+    second = client.get(f"/en/companies/{company.orgnr}/history/", {"page": 2}).content.decode()
+    newest, oldest = (format_card_number(c.number) for c in (cards[-1], cards[0]))
+    assert f"Card {newest}: Issued" in first and newest not in second
+    assert f"Card {oldest}: Issued" in second and oldest not in first
+    assert "Page 1 of 2" in first
+    assert "?page=2" in first
+    norwegian = client.get(f"/virksomheter/{company.orgnr}/historikk/").content.decode()
+    assert f"Kort {newest}: Utstedt" in norwegian
+
+
+def test_another_companys_history_is_not_found(log_in_as):
+    role = RoleFactory(code="DAGL")
+    other = RoleFactory().company
+    client = log_in_as(PersonFactory(national_id=role.national_id))
+
+    assert client.get(f"/en/companies/{other.orgnr}/history/").status_code == 404

@@ -76,3 +76,25 @@ def test_the_cards_page_costs_the_same_for_two_cards_as_for_twelve(log_in_as):
         CardFactory(company=role.company, valid=False, reasons=["card_expired"])
 
     assert queries(client, url) == few
+
+
+def test_the_history_page_costs_the_same_for_two_events_as_for_forty(log_in_as):
+    from hmskort.audit.services import record
+    from tests.factories import CardFactory
+
+    role = RoleFactory()
+    company = role.company
+    client = log_in_as(PersonFactory(national_id=role.national_id))
+    url = f"/virksomheter/{company.orgnr}/historikk/"
+
+    def add(n):
+        for _ in range(n):
+            card = CardFactory(company=company)
+            record(actor=Actor.system("test"), action="card.issued", target=card, company=company)
+
+    add(2)
+    few = queries(client, url)
+    add(38)
+
+    assert queries(client, url) == few
+    assert queries(client, url + "?page=2") == few

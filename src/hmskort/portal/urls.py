@@ -8,6 +8,7 @@ urlpatterns = [
     path(_("companies/"), views.companies, name="companies"),
     path(_("companies/<str:orgnr>/"), views.company_detail, name="company"),
     path(_("companies/<str:orgnr>/cards/"), views.company_cards, name="company_cards"),
+    path(_("companies/<str:orgnr>/history/"), views.company_history_page, name="company_history"),
     path(_("companies/<str:orgnr>/access/new/"), views.delegation_new, name="delegation_new"),
     path(
         _("companies/<str:orgnr>/access/<int:pk>/"),

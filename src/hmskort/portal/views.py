@@ -118,8 +118,6 @@ def company_detail(request: PersonRequest, company: Company, access) -> HttpResp
     past = [d for d in all_delegations if delegation_status(d) in ("revoked", "expired")]
     delegations = Paginator(current, PAGE_SIZE).get_page(request.GET.get("access"))
     past_delegations = Paginator(past, PAGE_SIZE).get_page(request.GET.get("past"))
-    history = Paginator(company_history(company), PAGE_SIZE).get_page(request.GET.get("history"))
-    events = _history_rows(list(history.object_list))
     card_counts = validity_counts(company)
     return render(
         request,
@@ -134,10 +132,26 @@ def company_detail(request: PersonRequest, company: Company, access) -> HttpResp
             "delegation_rows": _delegation_rows(delegations.object_list),
             "past_delegations": past_delegations,
             "past_delegation_rows": _delegation_rows(past_delegations.object_list),
-            "history": history,
-            "events": events,
             "card_counts": card_counts,
             "to_act_on": to_act_on(company),
+        },
+    )
+
+
+@require_GET
+@company_view
+def company_history_page(request: PersonRequest, company: Company, access) -> HttpResponse:
+    """The company's history (access given and revoked, cards ordered, issued, changed), newest
+    first, a page at a time: behind a link from the company page, which leads with what to act
+    on."""
+    history = Paginator(company_history(company), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/company_history.html",
+        {
+            "company": company,
+            "history": history,
+            "events": _history_rows(list(history.object_list)),
         },
     )
 
