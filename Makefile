@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export DEBUG ?= 1
 APPS := accounts api audit backoffice cards checks companies integrations orders people portal registries site
 
-.PHONY: run serve test lint format messages install consumer clean mutate
+.PHONY: run serve test lint format messages _messages install consumer clean mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,11 +73,18 @@ format: install
 	$(BIN)/ruff check --fix src tests bench
 
 # Extract translatable strings: one catalogue per app, one for the project's own templates.
+# No source locations in the catalogues (`--no-location`), and a catalogue whose only change is
+# its POT-Creation-Date is put back as it was (tools/keep_po_dates.py): a run that finds no new
+# text changes no file, so branches do not conflict over catalogues they did not touch.
+MAKEMESSAGES := makemessages -l nb --no-obsolete --no-location -v 0
 messages: install
+	$(BIN)/python tools/keep_po_dates.py src/hmskort -- $(MAKE) --no-print-directory _messages
+
+_messages:
 	for app in $(APPS); do \
-	  (cd src/hmskort/$$app && mkdir -p locale && ../../../$(BIN)/hmskort makemessages -l nb --no-obsolete -v 0); \
+	  (cd src/hmskort/$$app && mkdir -p locale && ../../../$(BIN)/hmskort $(MAKEMESSAGES)) || exit 1; \
 	done
-	cd src/hmskort && ../../$(BIN)/hmskort makemessages -l nb --no-obsolete -v 0 $(foreach app,$(APPS),--ignore '$(app)/*')
+	cd src/hmskort && ../../$(BIN)/hmskort $(MAKEMESSAGES) $(foreach app,$(APPS),--ignore '$(app)/*')
 
 clean:
 	rm -rf $(VENV) node_modules var

@@ -59,3 +59,22 @@ def test_catalogues_hold_every_string_in_the_code(tmp_path):
         if ids - committed.get(name, set())
     }
     assert missing == {}, "run `make messages` and translate the new strings"
+
+
+def test_no_text_has_two_different_norwegian_translations_across_the_catalogues():
+    """Django merges the apps' catalogues and the first app in INSTALLED_APPS wins: a text
+    translated differently in two apps would silently read as the other app's words."""
+    translations: dict[tuple, dict[object, list[str]]] = {}
+    for po_path in sorted(SRC.rglob("nb/LC_MESSAGES/django.po")):
+        for entry in polib.pofile(str(po_path)):
+            if entry.obsolete or not entry.translated():
+                continue
+            key = (entry.msgctxt, entry.msgid, entry.msgid_plural)
+            value = (
+                tuple(sorted(entry.msgstr_plural.items())) if entry.msgid_plural else entry.msgstr
+            )
+            translations.setdefault(key, {}).setdefault(value, []).append(
+                str(po_path.relative_to(SRC))
+            )
+    conflicts = {key[1]: found for key, found in translations.items() if len(found) > 1}
+    assert conflicts == {}
