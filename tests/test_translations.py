@@ -78,3 +78,54 @@ def test_no_text_has_two_different_norwegian_translations_across_the_catalogues(
             )
     conflicts = {key[1]: found for key, found in translations.items() if len(found) > 1}
     assert conflicts == {}
+
+
+def _run_keep_po_dates(root: Path, script: str) -> subprocess.CompletedProcess:
+    tool = SRC.parent.parent / "tools" / "keep_po_dates.py"
+    return subprocess.run(
+        [sys.executable, str(tool), str(root), "--", sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+PO = """msgid ""
+msgstr ""
+"POT-Creation-Date: 2026-11-30 04:28+0100\\n"
+"Language: nb\\n"
+
+msgid "Valid"
+msgstr "Gyldig"
+"""
+
+
+def test_make_messages_leaves_a_catalogue_alone_when_only_its_date_would_change(tmp_path):
+    po = tmp_path / "portal" / "locale" / "nb" / "LC_MESSAGES" / "django.po"
+    po.parent.mkdir(parents=True)
+    po.write_text(PO, encoding="utf-8")
+    redate = (
+        f"import pathlib; p = pathlib.Path({str(po)!r}); "
+        "p.write_text(p.read_text().replace('2026-11-30 04:28', '2026-12-01 09:00'))"
+    )
+
+    result = _run_keep_po_dates(tmp_path, redate)
+
+    assert po.read_text(encoding="utf-8") == PO
+    assert "0 catalogue(s) changed" in result.stdout
+
+
+def test_make_messages_keeps_a_catalogue_that_got_a_new_text(tmp_path):
+    po = tmp_path / "django.po"
+    po.write_text(PO, encoding="utf-8")
+    add = (
+        f"import pathlib; p = pathlib.Path({str(po)!r}); "
+        "p.write_text(p.read_text().replace('04:28', '09:00') + "
+        '\'\\nmsgid "New"\\nmsgstr ""\\n\')'
+    )
+
+    result = _run_keep_po_dates(tmp_path, add)
+
+    assert 'msgid "New"' in po.read_text(encoding="utf-8")
+    assert "09:00" in po.read_text(encoding="utf-8")
+    assert "1 catalogue(s) changed" in result.stdout
