@@ -91,7 +91,7 @@ class StateCollector:
     """Read at each scrape: register freshness, the job queue, cards by validity."""
 
     def collect(self):
-        from hmskort.cards.models import Card
+        from hmskort.cards.selectors import cards_by_state_and_validity
         from hmskort.registries import selectors as registries
 
         now = timezone.now()
@@ -122,13 +122,11 @@ class StateCollector:
             running.add_metric([], inflight_size())
             yield running
 
-        from django.db.models import Count
-
         cards = GaugeMetricFamily(
             "hmskort_cards", "Cards by state and validity", labels=["state", "valid"]
         )
-        for row in Card.objects.values("state", "valid").annotate(n=Count("id")).order_by():
-            cards.add_metric([row["state"], "true" if row["valid"] else "false"], row["n"])
+        for (card_state, valid), n in cards_by_state_and_validity().items():
+            cards.add_metric([card_state, "true" if valid else "false"], n)
         yield cards
 
 
