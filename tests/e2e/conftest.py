@@ -7,6 +7,7 @@ device, as an authenticator app would) and returns the page, on the back office'
     def test_something(live_server, log_staff_in):
         page = log_staff_in("verifier")                       # Norwegian, 1280 px wide
         page = log_staff_in("support", locale="en-GB", width=390, username="sam")
+        page = log_staff_in("administrator", bypass_csp=True)   # lets a test inject axe-core
         page.goto(f"{live_server.url}/kontor/brukerstotte/")
 
 Each call opens a new browser context (its own cookies), so two staff users can work side by side
@@ -58,14 +59,24 @@ def chromium(monkeypatch):
 
 @pytest.fixture
 def log_staff_in(live_server, chromium, make_staff):
-    """log_staff_in(role, *, username=None, locale="nb-NO", width=1280) -> a logged-in Page."""
+    """log_staff_in(role, *, username=None, locale="nb-NO", width=1280, bypass_csp=False)
+    -> a logged-in Page."""
     from django.contrib.auth.models import User
     from playwright.sync_api import expect
 
-    def _log_in(role: str, *, username: str | None = None, locale: str = "nb-NO", width=1280):
+    def _log_in(
+        role: str,
+        *,
+        username: str | None = None,
+        locale: str = "nb-NO",
+        width=1280,
+        bypass_csp: bool = False,
+    ):
         name = username or f"{role}-user"
         user = User.objects.filter(username=name).first() or make_staff(role, name)
-        context = chromium.new_context(locale=locale, viewport={"width": width, "height": 900})
+        context = chromium.new_context(
+            locale=locale, viewport={"width": width, "height": 900}, bypass_csp=bypass_csp
+        )
         page = context.new_page()
         page.set_default_timeout(20000)
         english = locale.startswith("en")

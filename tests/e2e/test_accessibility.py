@@ -1,18 +1,27 @@
 """axe-core (from npm, injected by Playwright) finds no violation on any page, at 1280 and 390 px,
 in both languages; at 390 px no page scrolls sideways and the employees' valid/not-valid column
-stays in view."""
+stays in view.
+
+Pages: the public pages, the company portal (company, employees with filters, cards, history,
+access, ordering: order form, summary, orders, order, card, addresses, CSV order, the upload-link
+page, my cards), the maintenance banner (a window is scheduled in the world, so every page shows
+it) and the maintenance page (during a window), and the back office, logged in through the real
+staff login with a TOTP code (`log_staff_in` in conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from tests.factories import (
+    BrregUnitFactory,
     CardFactory,
     EmploymentFactory,
     PersonFactory,
@@ -73,10 +82,72 @@ def world():
         grantee_name="Per Hansen",
         actor=Actor.system("test"),
     )
-    return {"company": company, "boss": boss, "delegate": delegate, "delegation": delegation}
+    return {
+        "company": company,
+        "boss": boss,
+        "delegate": delegate,
+        "delegation": delegation,
+        **_ordering_world(company, boss),
+        "window": _upcoming_maintenance(),
+    }
 
 
-def logged_in_context(browser, live_server, person, width):
+def _ordering_world(company, boss) -> dict:
+    """A delivery address, an order waiting for a photo (with its upload link) and a card."""
+    from hmskort.audit.services import Actor
+    from hmskort.cards.models import CardType
+    from hmskort.companies.services import delivery_address_add
+    from hmskort.orders.services import Holder, order_place, upload_link_renew
+
+    company.card_type = CardType.objects.get(code="construction")
+    company.save()
+    BrregUnitFactory(orgnr=company.orgnr, name=company.name)
+    address = delivery_address_add(
+        company=company,
+        actor=Actor.system("test"),
+        recipient="Acme Bygg AS",
+        attention="Siri Sjef",
+        street="Byggveien 2",
+        postcode="0150",
+        city="Oslo",
+    )
+    ola = PersonFactory(given_name="Ola", family_name="Bestilt")
+    EmploymentFactory(person=ola, employer=company)
+    order = order_place(
+        company=company,
+        orderer=boss,
+        holders=[Holder(person_id=ola.pk)],
+        delivery_address=address,
+        idempotency_key=uuid.uuid4().hex,
+    ).order
+    line = order.lines.get()
+    upload = upload_link_renew(line=line, orderer=boss)
+    card = CardFactory(company=company, holder=PersonFactory(given_name="Kari", family_name="Kort"))
+    return {
+        "address": address,
+        "order": order,
+        "line": line,
+        "upload_path": upload[upload.index("/", len("https://")) :],
+        "card": card,
+        "draft_for": ola,
+    }
+
+
+def _upcoming_maintenance():
+    from hmskort.audit.services import Actor
+    from hmskort.site.services import schedule_window
+
+    starts = timezone.now() + dt.timedelta(days=2)
+    return schedule_window(
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=2),
+        message_nb="Vi oppgraderer databasen.",
+        message_en="We are upgrading the database.",
+        actor=Actor.system("test"),
+    )
+
+
+def logged_in_context(browser, live_server, person, width, extra=None):
     from django.contrib.sessions.backends.db import SessionStore
 
     # bypass_csp: the page's Content-Security-Policy would refuse the injected axe-core script.
@@ -86,6 +157,7 @@ def logged_in_context(browser, live_server, person, width):
         session["person_id"] = person.pk
         session["login_method"] = "test"
         session["login_at"] = timezone.now().isoformat()
+        session.update(extra or {})
         session.create()
         context.add_cookies(
             [
@@ -112,6 +184,22 @@ def scrolls_sideways(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
 
 
+OVERFLOWING = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+               && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+  .slice(0, 3)
+  .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '')
+            + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')
+  .join(', ')"""
+
+
+def sideways(page, width: int, url: str) -> list[str]:
+    """The problem, naming the elements that stick out, if the page scrolls sideways."""
+    if not scrolls_sideways(page):
+        return []
+    return [f"{width}px {url}: scrolls sideways ({page.evaluate(OVERFLOWING)})"]
+
+
 def pages(world) -> list[tuple[str, str, object]]:
     company = world["company"]
     card = CardFactory(company=company)
@@ -134,7 +222,40 @@ def pages(world) -> list[tuple[str, str, object]]:
         (f"/virksomheter/{o}/tilganger/ny/", f"/en/companies/{o}/access/new/", "boss"),
         (f"/virksomheter/{o}/tilganger/{d}/", f"/en/companies/{o}/access/{d}/", "boss"),
         (f"/virksomheter/{o}/tilganger/ny/", f"/en/companies/{o}/access/new/", "delegate"),
+        (
+            f"/virksomheter/{o}/ansatte/?status=not_valid&sort=status&q=hansen",
+            f"/en/companies/{o}/employees/?status=not_valid&sort=status&q=hansen",
+            "boss",
+        ),
+        both("portal:company_history", "boss", orgnr=o),
+        both("portal:order_new", "boss", orgnr=o),
+        both("portal:order_review", "drafter", orgnr=o),
+        both("portal:order_csv", "boss", orgnr=o),
+        both("portal:orders", "boss", orgnr=o),
+        both("portal:order", "boss", orgnr=o, pk=world["order"].pk),
+        both(
+            "portal:order_line_documents",
+            "boss",
+            orgnr=o,
+            pk=world["order"].pk,
+            line=world["line"].pk,
+        ),
+        both("portal:card", "boss", orgnr=o, number=world["card"].number),
+        both("portal:addresses", "boss", orgnr=o),
+        both("portal:address_edit", "boss", orgnr=o, pk=world["address"].pk),
+        both("portal:my_cards", "boss"),
+        (world["upload_path"], "/en" + world["upload_path"], None),
+        both("accounts:staff_login", None),
     ]
+
+
+def both(name: str, who, **kwargs) -> tuple[str, str, object]:
+    """The page's address in Norwegian and in English, and who looks at it."""
+    with translation.override("nb"):
+        nb = reverse(name, kwargs=kwargs)
+    with translation.override("en"):
+        en = reverse(name, kwargs=kwargs)
+    return nb, en, who
 
 
 def test_every_page_has_no_axe_violation_and_no_sideways_scroll_at_1280_and_390(
@@ -147,17 +268,103 @@ def test_every_page_has_no_axe_violation_and_no_sideways_scroll_at_1280_and_390(
                 who: logged_in_context(browser, live_server, world.get(who), width)
                 for who in (None, "boss", "delegate")
             }
+            # The boss half-way through an order: the summary page shows the draft.
+            draft = {
+                "order_draft": {
+                    "key": uuid.uuid4().hex,
+                    "orgnr": world["company"].orgnr,
+                    "holders": [{"person_id": world["draft_for"].pk}],
+                    "address": world["address"].pk,
+                }
+            }
+            contexts["drafter"] = logged_in_context(
+                browser, live_server, world["boss"], width, extra=draft
+            )
             for nb_url, en_url, who in pages(world):
                 page = contexts[who].new_page()
                 for url in (nb_url, en_url):
                     page.goto(live_server.url + url)
+                    if page.url != live_server.url + url:
+                        problems.append(f"{width}px {url}: went to {page.url}, not scanned")
                     for violation in scan(page):
                         problems.append(f"{width}px {url}: {violation}")
-                    if scrolls_sideways(page):
-                        problems.append(f"{width}px {url}: scrolls sideways")
+                    problems += sideways(page, width, url)
                 page.close()
             for context in contexts.values():
                 context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_maintenance_page_has_no_axe_violation_and_no_sideways_scroll(
+    live_server, browser, world
+):
+    from hmskort.site.models import MaintenanceWindow
+
+    now = timezone.now()
+    MaintenanceWindow.objects.filter(pk=world["window"].pk).update(
+        starts_at=now - dt.timedelta(minutes=5), ends_at=now + dt.timedelta(hours=1)
+    )
+    problems = []
+    for width in WIDTHS:
+        context = logged_in_context(browser, live_server, world["boss"], width)
+        page = context.new_page()
+        for url in (
+            f"/virksomheter/{world['company'].orgnr}/",
+            f"/en/companies/{world['company'].orgnr}/",
+        ):
+            response = page.goto(live_server.url + url)
+            assert response is not None and response.status == 503
+            problems += [f"{width}px {url}: {v}" for v in scan(page)]
+            problems += sideways(page, width, url)
+        context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def back_office_pages(world) -> list[tuple[str, str]]:
+    from hmskort.orders.fulfilment_models import ProductionBatch
+
+    batch = ProductionBatch.objects.create(issue_date=timezone.localdate(), created_by="test")
+    card = world["card"]
+    pages = [
+        both("backoffice:home", None),
+        both("backoffice:verification", None),
+        both("backoffice:verification_line", None, pk=world["waiting_line"].pk),
+        both("backoffice:production", None),
+        both("backoffice:batch", None, pk=batch.pk),
+        both("backoffice:support", None),
+        both("backoffice:card", None, pk=card.pk),
+        both("backoffice:company", None, orgnr=world["company"].orgnr),
+        both("backoffice:prices", None),
+        both("backoffice:maintenance", None),
+    ]
+    nb, en, _who = both("backoffice:support", None)
+    pages.append((f"{nb}?q={card.holder.family_name}", f"{en}?q={card.holder.family_name}"))
+    return [(nb, en) for nb, en, *_rest in pages]
+
+
+def test_every_back_office_page_has_no_axe_violation_and_no_sideways_scroll(
+    live_server, log_staff_in, world
+):
+    from hmskort.audit.services import Actor
+    from hmskort.orders.services import documents_submit
+    from tests.orders.conftest import upload
+
+    # A card waiting for verification: its photo and photo ID are on the verification page.
+    documents_submit(
+        line=world["line"], upload=upload(), actor=Actor.system("test"), uploaded_by="orderer"
+    )
+    world["waiting_line"] = world["line"]
+    problems = []
+    for width in WIDTHS:
+        page = log_staff_in("administrator", username="ada", width=width, bypass_csp=True)
+        for nb_url, en_url in back_office_pages(world):
+            for url in (nb_url, en_url):
+                page.goto(live_server.url + url)
+                if page.url != live_server.url + url:
+                    problems.append(f"{width}px {url}: went to {page.url}, not scanned")
+                problems += [f"{width}px {url}: {v}" for v in scan(page)]
+                problems += sideways(page, width, url)
+        page.context.close()
     assert problems == [], "\n".join(problems)
 
 
