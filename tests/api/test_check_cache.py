@@ -58,6 +58,7 @@ def _reads(number):
 def test_a_second_check_of_a_card_is_answered_without_reading_the_database(limits_lifted):
     card = make_card()
     first, first_reads = _reads(card.number)
+    checkcache.flush()  # (else the next check's round trip stores it)
     second, second_reads = _reads(card.number)
     assert (first_reads, second_reads) == (1, 0)
     first.pop("checked_at"), second.pop("checked_at")
@@ -140,7 +141,7 @@ def test_a_check_that_read_the_card_before_a_change_committed_cannot_cache_the_o
 ):
     """The race: a check misses the cache and reads the row; the card is blocked and the block
     commits (the cache forgets the card); only then does the slow check store what it read.
-    It must not store it, so the next check answers "blocked"."""
+    It must not be stored, so the next check answers "blocked"."""
     card = make_card()
     windows = ratelimit.anonymous_windows(_request())
     read_started = time.monotonic()
@@ -148,22 +149,36 @@ def test_a_check_that_read_the_card_before_a_change_committed_cannot_cache_the_o
     assert limit.allowed and cached is None
     old = lookup.check_card_number(card.number)  # the slow check's read, before the change
     services.card_block(card=card, actor=ACTOR)  # commits; the cache forgets the card
-    assert checkcache.remember(old, read_started=read_started) is False
+    checkcache.remember(old, read_started=read_started)
+    checkcache.flush()
     data, reads = _reads(card.number)
     assert (data["state"], data["valid"], reads) == ("blocked", False, 1)
 
 
 @needs_redis
 @pytest.mark.django_db(transaction=True)
-def test_a_check_that_stored_its_answer_just_before_a_change_committed_loses_it(limits_lifted):
+def test_an_answer_stored_just_before_a_change_committed_is_forgotten(limits_lifted):
     card = make_card()
     read_started = time.monotonic()
     old = lookup.check_card_number(card.number)
     with transaction.atomic():
         services.card_block(card=card, actor=ACTOR)
-        # The reader stores while the change is not yet committed: allowed, then forgotten.
-        assert checkcache.remember(old, read_started=read_started) is True
+        # The reader stores while the change is not yet committed: stored, then forgotten.
+        checkcache.remember(old, read_started=read_started)
+        checkcache.flush()
     assert _reads(card.number)[0]["state"] == "blocked"
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_miss_stores_its_answer_with_the_next_check_not_in_a_round_trip_of_its_own(
+    limits_lifted,
+):
+    card, other = make_card(), make_card()
+    assert _reads(card.number)[1] == 1  # a miss: read, answer remembered
+    assert _reads(other.number)[1] == 1  # this round trip stored the first card's answer
+    assert _reads(card.number)[1] == 0
+    assert _reads(other.number)[1] == 0
 
 
 @needs_redis
@@ -173,8 +188,12 @@ def test_a_check_whose_read_began_long_ago_does_not_cache_what_it_read(limits_li
     settings.HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS = 30
     card = make_card()
     old = lookup.check_card_number(card.number)
-    assert checkcache.remember(old, read_started=time.monotonic() - 16) is False
-    assert checkcache.remember(old, read_started=time.monotonic()) is True
+    checkcache.remember(old, read_started=time.monotonic() - 16)
+    checkcache.flush()
+    assert _reads(card.number)[1] == 1
+    checkcache.remember(old, read_started=time.monotonic())
+    checkcache.flush()
+    assert _reads(card.number)[1] == 0
 
 
 @needs_redis
@@ -205,6 +224,7 @@ def test_the_cached_answer_speaks_the_language_of_each_request(limits_lifted):
 def test_the_cache_keeps_no_birth_date_national_id_or_reasons(limits_lifted):
     card = make_card(valid=False, reasons=["not_in_vat_register"])
     assert check(card.number)[1]["valid"] is False
+    checkcache.flush()
     client, make_key = ratelimit.shared_redis()
     stored = client.get(make_key(f"check:v1:{card.number}")).decode()
     assert card.holder.national_id not in stored

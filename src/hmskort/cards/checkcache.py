@@ -40,6 +40,7 @@ import datetime as dt
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -58,11 +59,22 @@ _ANSWER = "check:v1:{}"
 _TOMBSTONE = "check:gone:{}"
 _FORGET_CHUNK = 1000
 
-# KEYS: minute counter, day counter[, cached answer]. ARGV: minute limit, minute TTL, day limit,
-# day TTL. Counts as ratelimit.hit does (a limit <= 0 counts nothing; the day is counted only
-# when the minute allows) and returns {minute count, day count, cached answer or nil}; -1 for a
-# counter not counted. The answer is read only when both allow.
+# KEYS: minute counter, day counter, [cached answer,] then (answer, tombstone) pairs of answers
+# to store. ARGV: minute limit, minute TTL, day limit, day TTL, 1 if a cached answer is asked
+# for, answer TTL, then the answers to store.
+# First stores the answers this process read on its last misses, each unless the card was
+# forgotten a moment ago (its tombstone: the reader may have read the row before the change
+# committed). Then counts as ratelimit.count_anonymous does (a limit <= 0 counts nothing; the
+# day only when the minute allows) and returns {minute count, day count, cached answer or nil};
+# -1 for a counter not counted. The answer is read only when both allow.
 _COUNT_AND_FETCH = """
+local asked = tonumber(ARGV[5])
+local first = 3 + asked
+for i = 0, (#KEYS - first + 1) / 2 - 1 do
+  if redis.call('EXISTS', KEYS[first + 2 * i + 1]) == 0 then
+    redis.call('SET', KEYS[first + 2 * i], ARGV[7 + i], 'EX', ARGV[6])
+  end
+end
 local function count(key, limit, ttl)
   if tonumber(limit) <= 0 then return -1 end
   local n = redis.call('INCR', key)
@@ -73,17 +85,25 @@ local minute = count(KEYS[1], ARGV[1], ARGV[2])
 if minute > tonumber(ARGV[1]) and tonumber(ARGV[1]) > 0 then return {minute, -1, false} end
 local day = count(KEYS[2], ARGV[3], ARGV[4])
 if day > tonumber(ARGV[3]) and tonumber(ARGV[3]) > 0 then return {minute, day, false} end
-if KEYS[3] then return {minute, day, redis.call('GET', KEYS[3])} end
+if asked == 1 then return {minute, day, redis.call('GET', KEYS[3])} end
 return {minute, day, false}
 """
 
-# KEYS: cached answer, tombstone. ARGV: answer, TTL. Stores unless the card was forgotten
-# a moment ago (the reader may have read the row before that change committed).
+# KEYS: (answer, tombstone) pairs. ARGV: TTL, then the answers. Stores each unless forgotten a
+# moment ago.
 _STORE = """
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return 1
+for i = 0, #KEYS / 2 - 1 do
+  if redis.call('EXISTS', KEYS[2 * i + 2]) == 0 then
+    redis.call('SET', KEYS[2 * i + 1], ARGV[2 + i], 'EX', ARGV[1])
+  end
+end
+return 0
 """
+
+# The answers this process read from the database on a miss, waiting to ride along with its
+# next check's round trip: (number, encoded answer, when its read started). Bounded; an answer
+# not sent in time is dropped (a later miss reads the database again).
+_pending: deque[tuple[str, str, float]] = deque(maxlen=256)
 
 
 def _redis() -> tuple[Any, Any] | None:
@@ -111,7 +131,8 @@ def count_and_fetch(
     windows: tuple[ratelimit.Window, ratelimit.Window], number: str | None
 ) -> tuple[ratelimit.Limit, CardCheck | None]:
     """Count the anonymous check's two rate-limit counters and, if both allow, fetch the cached
-    answer for `number` (None: count only), in one round trip. Needs `enabled()`."""
+    answer for `number` (None: count only), in one round trip; answers remembered since this
+    process's last round trip are stored in the same one. Needs `enabled()`."""
     redis = _redis()
     assert redis is not None, "count_and_fetch needs the Redis answer cache"
     client, make_key = redis
@@ -119,31 +140,57 @@ def count_and_fetch(
     keys = [make_key(per_minute.key), make_key(per_day.key)]
     if number is not None:
         keys.append(make_key(_ANSWER.format(number)))
-    minute, day, cached = _script(client, "count_and_fetch", _COUNT_AND_FETCH)(
-        keys=keys,
-        args=[per_minute.limit, per_minute.ttl, per_day.limit, per_day.ttl],
-    )
+    args: list[Any] = [
+        per_minute.limit,
+        per_minute.ttl,
+        per_day.limit,
+        per_day.ttl,
+        0 if number is None else 1,
+        settings.HMSKORT_CHECK_CACHE_SECONDS,
+    ]
+    _take_pending(make_key, keys, args)
+    minute, day, cached = _script(client, "count_and_fetch", _COUNT_AND_FETCH)(keys=keys, args=args)
     limit = ratelimit.anonymous_verdict(
         windows, [None if minute < 0 else minute, None if day < 0 else day]
     )
     return limit, (_decode(cached) if cached else None)
 
 
-def remember(check: CardCheck, *, read_started: float) -> bool:
-    """Cache the answer the check just read from the database, unless the card was forgotten
-    meanwhile or the read started too long ago (`time.monotonic()` before the cache was asked).
-    Returns whether it was stored."""
+def _take_pending(make_key: Any, keys: list[Any], args: list[Any]) -> None:
+    """Move the pending answers into a script call's keys and arguments; drop those whose
+    read started more than half a tombstone's life ago (a change may have committed after the
+    read and its tombstone expired since)."""
+    oldest = time.monotonic() - settings.HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS / 2
+    while True:
+        try:
+            number, value, read_started = _pending.popleft()
+        except IndexError:
+            return
+        if read_started >= oldest:
+            keys += [make_key(_ANSWER.format(number)), make_key(_TOMBSTONE.format(number))]
+            args.append(value)
+
+
+def remember(check: CardCheck, *, read_started: float) -> None:
+    """Cache the answer a check just read from the database on a miss (`read_started`:
+    `time.monotonic()` before it asked the cache). It is stored with this process's next round
+    trip to Redis (`count_and_fetch` or `flush`), not in a round trip of its own, and only if
+    the card was not forgotten meanwhile and the read is recent enough."""
+    if _redis() is not None:
+        _pending.append((check.number, _encode(check), read_started))
+
+
+def flush() -> None:
+    """Store the remembered answers now (the next check would otherwise carry them)."""
     redis = _redis()
-    if redis is None:
-        return False
-    if time.monotonic() - read_started > settings.HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS / 2:
-        return False
+    if redis is None or not _pending:
+        return
     client, make_key = redis
-    stored = _script(client, "store", _STORE)(
-        keys=[make_key(_ANSWER.format(check.number)), make_key(_TOMBSTONE.format(check.number))],
-        args=[_encode(check), settings.HMSKORT_CHECK_CACHE_SECONDS],
-    )
-    return bool(stored)
+    keys: list[Any] = []
+    args: list[Any] = [settings.HMSKORT_CHECK_CACHE_SECONDS]
+    _take_pending(make_key, keys, args)
+    if keys:
+        _script(client, "store", _STORE)(keys=keys, args=args)
 
 
 def forget(numbers: Iterable[str]) -> None:
