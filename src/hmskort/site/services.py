@@ -271,11 +271,10 @@ def news_set_published(
     Doing what is already done changes nothing and records nothing."""
     item = _locked_news(item_id)
     new_date = published_on or item.published_on
-    if published and new_date != item.published_on:
-        if item.unpublish_on is not None and item.unpublish_on <= new_date:
-            raise ValidationError(
-                {"published_on": _("The item must be taken down after it is published.")}
-            )
+    if published and item.unpublish_on is not None and item.unpublish_on <= new_date:
+        raise ValidationError(
+            {"published_on": _("The item must be taken down after it is published.")}
+        )
     if item.is_published == published and new_date == item.published_on:
         return item
     item.is_published = published
