@@ -113,6 +113,8 @@ def verification_approve(*, line: OrderLine, staff: str, actor: Actor) -> Verifi
     """The photo and photo ID are in order: the card is approved for production."""
     line, card = _lock_waiting_line(line)
     kind = _decide_document(line, staff, actor)
+    if line.photo is not None:
+        people.photo_verified(photo=line.photo, actor=actor)
     decision = VerificationDecision.objects.create(
         line=line, approved=True, document_kind=kind, decided_by=staff
     )
