@@ -322,6 +322,7 @@ def test_the_maintenance_page_has_no_axe_violation_and_no_sideways_scroll(
 
 def back_office_pages(world) -> list[tuple[str, str]]:
     from hmskort.orders.fulfilment_models import ProductionBatch
+    from hmskort.site.models import NewsItem
 
     batch = ProductionBatch.objects.create(issue_date=timezone.localdate(), created_by="test")
     card = world["card"]
@@ -336,6 +337,9 @@ def back_office_pages(world) -> list[tuple[str, str]]:
         both("backoffice:company", None, orgnr=world["company"].orgnr),
         both("backoffice:prices", None),
         both("backoffice:maintenance", None),
+        both("backoffice:news", None),
+        both("backoffice:news_new", None),
+        both("backoffice:news_item", None, pk=NewsItem.objects.order_by("pk").first().pk),
     ]
     nb, en, _who = both("backoffice:support", None)
     pages.append((f"{nb}?q={card.holder.family_name}", f"{en}?q={card.holder.family_name}"))
