@@ -108,7 +108,10 @@ class Card(models.Model):
 class CardStatusChange(models.Model):
     """Every change of a card's validity or reasons, with its time: since when, and why."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by (card, at) below, which also serves lookups by card alone.
+    card = models.ForeignKey(
+        Card, on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )
     at = models.DateTimeField(db_index=True)
     valid = models.BooleanField()
     reasons = models.JSONField(default=list)
