@@ -27,7 +27,10 @@ class AuditEvent(models.Model):
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=32)
     object_id = models.CharField(max_length=64)
-    # Indexed by (company, at) below, which also serves lookups by company alone.
+    # Indexed by (company, at) below, which also serves lookups by company alone. No foreign-key
+    # constraint in the database: a bulk writer (the recompute records tens of thousands of
+    # events at once) would pay a row lock on the company per event at commit. PROTECT still
+    # holds for every delete through Django (docs/architecture.md, "Audit").
     company = models.ForeignKey(
         "companies.Company",
         null=True,
@@ -35,6 +38,7 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     data = models.JSONField(default=dict, blank=True)
 

@@ -250,9 +250,18 @@ class _Changed:
 
 
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
+    """The cards whose verdict differs from the stored one.
+
+    Many cards share the same facts (a company's cards, the same expiry date): each distinct set
+    of facts is evaluated once per call (`evaluate` is pure; the key is every fact it reads)."""
     changed = []
+    verdicts: dict[tuple[Any, ...], Any] = {}
     for row in rows:
-        verdict = evaluate(facts_from_row(row, today))
+        # state, expiry and every fact column, the unit's number only as "read or not".
+        key = (row[2], row[3], *row[7:15], row[15] is None, *row[16:])
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = verdicts[key] = evaluate(facts_from_row(row, today))
         was_valid, was_reasons = bool(row[4]), _as_reasons(row[5])
         if verdict.valid != was_valid or verdict.reasons != was_reasons:
             changed.append(
@@ -364,18 +373,20 @@ def _write_changes_pg(
                         _reasons_json(c.was_reasons),
                     )
                 )
-        # Written only if state, validity and reasons are still what the recompute read.
+        # Written only if state, validity and reasons are still what the recompute read. The
+        # ids again as an array: the cards are found through the primary key (a bitmap scan
+        # in page order), not by scanning the whole table against the unanalysed temporary one.
         cursor.execute(
             f"""
             UPDATE {table} AS c
                SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
                    updated_at = %s
               FROM {_VERDICT_TABLE} AS v
-             WHERE c.id = v.id AND c.state = v.state AND c.valid = v.was_valid
-               AND c.reasons = v.was_reasons
+             WHERE c.id = ANY(%s) AND c.id = v.id AND c.state = v.state
+               AND c.valid = v.was_valid AND c.reasons = v.was_reasons
          RETURNING c.id
             """,  # noqa: S608
-            [now, now],
+            [now, now, [c.card_id for c in changed]],
         )
         written = {row[0] for row in cursor.fetchall()}
         if len(written) != len(changed):
