@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -249,31 +250,57 @@ class _Changed:
     was_reasons: tuple[str, ...]
 
 
+# Every fact column of a row the rules read except the unit's number and the dates (the key of
+# `_evaluate_rows` adds those as "read or not" and before/on/after today).
+_KEY_FACTS = operator.itemgetter(2, 7, 8, 9, 10, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24)
+
+
+def _side(value: Any, today: dt.date) -> int:
+    """-1, 0 or 1: the date before, on or after today."""
+    if type(value) is not dt.date:
+        value = _as_date(value)
+    return (value > today) - (value < today)
+
+
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
     """The cards whose verdict differs from the stored one.
 
-    Many cards share the same facts (a company's cards, the same expiry date): each distinct set
-    of facts is evaluated once per call (`evaluate` is pure; the key is every fact it reads)."""
+    Cards share facts (a company's cards, the same state): each distinct set of facts is
+    evaluated once per call. `evaluate` is pure and compares dates only with `today`
+    (rules.py), so the key holds every fact it reads, each date as before/on/after today."""
     changed = []
-    verdicts: dict[tuple[Any, ...], Any] = {}
+    verdicts: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
     for row in rows:
-        # state, expiry and every fact column, the unit's number only as "read or not".
-        key = (row[2], row[3], *row[7:15], row[15] is None, *row[16:])
-        verdict = verdicts.get(key)
-        if verdict is None:
-            verdict = verdicts[key] = evaluate(facts_from_row(row, today))
-        was_valid, was_reasons = bool(row[4]), _as_reasons(row[5])
-        if verdict.valid != was_valid or verdict.reasons != was_reasons:
+        expires_on, permit_until, deleted_on = row[3], row[11], row[17]
+        key = (
+            _KEY_FACTS(row),
+            row[15] is None,  # read from Enhetsregisteret or not
+            None if expires_on is None else _side(expires_on, today),
+            None if permit_until is None else _side(permit_until, today),
+            None if deleted_on is None else _side(deleted_on, today),
+        )
+        known = verdicts.get(key)
+        if known is None:
+            verdict = evaluate(facts_from_row(row, today))
+            known = verdicts[key] = (verdict.valid, verdict.reasons)
+        valid, reasons = known
+        stored = row[5]
+        was_valid = bool(row[4])
+        if type(stored) is str:
+            same = _reasons_from_text(stored) == reasons
+        else:
+            same = _as_reasons(stored) == reasons
+        if valid != was_valid or not same:
             changed.append(
                 _Changed(
                     card_id=row[0],
                     number=row[1],
                     company_id=row[6],
                     state=row[2],
-                    valid=verdict.valid,
-                    reasons=verdict.reasons,
+                    valid=valid,
+                    reasons=reasons,
                     was_valid=was_valid,
-                    was_reasons=was_reasons,
+                    was_reasons=_as_reasons(stored),
                 )
             )
     return changed
@@ -296,7 +323,7 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
     ops = connection.ops
     now_db = ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":
-        in_database = getattr(settings, "HMSKORT_RECOMPUTE_IN_DATABASE", True)
+        in_database = settings.HMSKORT_RECOMPUTE_IN_DATABASE
         changed = _write_changes_pg(changed, cause=cause, now=now, in_database=in_database)
         if not changed:
             return []
