@@ -259,7 +259,7 @@ def _side(value: Any, today: dt.date) -> int:
     """-1, 0 or 1: the date before, on or after today."""
     if type(value) is not dt.date:
         value = _as_date(value)
-    return (value > today) - (value < today)
+    return int(value > today) - int(value < today)
 
 
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
