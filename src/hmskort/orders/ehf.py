@@ -28,8 +28,8 @@ ET.register_namespace("cac", CAC)
 ET.register_namespace("cbc", CBC)
 
 
-def _cbc(parent: ET.Element, name: str, text: object, **attrs: str) -> ET.Element:
-    el = ET.SubElement(parent, f"{{{CBC}}}{name}", attrs)
+def _cbc(parent: ET.Element, tag: str, text: object, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{CBC}}}{tag}", attrs)
     el.text = str(text)
     return el
 
@@ -155,19 +155,26 @@ def _head(root: ET.Element, doc: Invoice | CreditNote) -> None:
     _cbc(root, "IssueDate", doc.issue_date.isoformat())
 
 
-def _serialise(root: ET.Element, namespace: str) -> bytes:
-    body = ET.tostring(root, encoding="unicode", default_namespace=namespace)
+def _root(name: str, namespace: str) -> ET.Element:
+    # The document element in the default namespace, declared by hand: ElementTree's
+    # default_namespace option refuses the unqualified attributes (currencyID, schemeID, …).
+    return ET.Element(name, {"xmlns": namespace})
+
+
+def _serialise(root: ET.Element) -> bytes:
+    body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n").encode()
 
 
 def invoice_xml(invoice: Invoice, lines: QuerySet[InvoiceLine] | None = None) -> bytes:
     """The invoice as a PEPPOL BIS Billing 3.0 UBL Invoice."""
     rows = list(lines if lines is not None else invoice.lines.order_by("position"))
-    root = ET.Element(f"{{{INVOICE_NS}}}Invoice")
+    root = _root("Invoice", INVOICE_NS)
     _head(root, invoice)
     _cbc(root, "DueDate", invoice.due_date.isoformat())
     _cbc(root, "InvoiceTypeCode", "380")
-    _cbc(root, "Note", f"HMS-kort, bestilling {invoice.order_id} / HSE cards, order {invoice.order_id}")
+    order = invoice.order_id
+    _cbc(root, "Note", f"HMS-kort, bestilling {order} / HSE cards, order {order}")
     _cbc(root, "DocumentCurrencyCode", invoice.currency)
     _cbc(root, "BuyerReference", invoice.buyer_reference or str(invoice.order_id))
     _cbc(_cac(root, "OrderReference"), "ID", invoice.order_id)
@@ -194,7 +201,7 @@ def invoice_xml(invoice: Invoice, lines: QuerySet[InvoiceLine] | None = None) ->
             rate=invoice.vat_rate,
             currency=invoice.currency,
         )
-    return _serialise(root, INVOICE_NS)
+    return _serialise(root)
 
 
 def credit_note_xml(note: CreditNote) -> bytes:
@@ -203,7 +210,7 @@ def credit_note_xml(note: CreditNote) -> bytes:
     rows: list[CreditNoteLine] = list(
         note.lines.select_related("invoice_line").order_by("position")
     )
-    root = ET.Element(f"{{{CREDIT_NOTE_NS}}}CreditNote")
+    root = _root("CreditNote", CREDIT_NOTE_NS)
     _head(root, note)
     _cbc(root, "CreditNoteTypeCode", "381")
     _cbc(root, "Note", note.reason)
@@ -228,4 +235,4 @@ def credit_note_xml(note: CreditNote) -> bytes:
             rate=note.vat_rate,
             currency=note.currency,
         )
-    return _serialise(root, CREDIT_NOTE_NS)
+    return _serialise(root)

@@ -257,7 +257,9 @@ def invoice_order(
     return invoice
 
 
-def invoice_shipped(*, actor: Actor, staff: str, issue_date: dt.date | None = None) -> list[Invoice]:
+def invoice_shipped(
+    *, actor: Actor, staff: str, issue_date: dt.date | None = None
+) -> list[Invoice]:
     """Invoice every order with shipped cards not invoiced yet: one invoice per order, each in
     its own transaction. Running it twice (or twice at once) invoices nothing twice."""
     seller_party()  # refuse before the first order when the issuer is not set up
