@@ -343,3 +343,18 @@ def test_the_csv_has_a_row_per_invoice_and_credit_note_with_credits_negative(wor
     # No national ID number of a holder in the export.
     for ln in inv.lines.select_related("order_line__holder"):
         assert ln.order_line.holder.national_id not in text
+
+
+def test_the_invoices_command_invoices_the_shipped_cards_and_exports_the_csv(world, tmp_path):
+    from django.core.management import call_command
+
+    shipped_order(world, 2)
+    out = io.StringIO()
+
+    call_command("invoices", "make", stdout=out)
+    call_command("invoices", "make", stdout=out)
+    call_command("invoices", "export", "--output", str(tmp_path / "x.csv"))
+
+    assert out.getvalue().splitlines() == ["1 invoices made (numbers 1 to 1).", "0 invoices made."]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "x.csv").read_text())))
+    assert [(r["document_type"], r["number"], r["cards"]) for r in rows] == [("invoice", "1", "2")]
