@@ -203,7 +203,7 @@ def test_without_the_issuers_organisation_number_nothing_is_invoiced(world, sett
     with pytest.raises(InvoicingRefused) as refused:
         invoicing.invoice_shipped(actor=STAFF, staff="test-staff")
 
-    assert "organisation number" in " ".join(refused.value.messages)
+    assert "organisasjonsnummer" in " ".join(refused.value.messages)
     assert Invoice.objects.count() == 0
     assert NumberSeries.objects.get(name="invoice").last_number == 0
 
@@ -282,7 +282,7 @@ def test_a_card_still_in_use_cannot_be_credited(world):
             invoice=inv, line_ids=[line.pk], reason="Feil", actor=STAFF, staff="s"
         )
 
-    assert "Only terminated cards can be credited" in " ".join(refused.value.messages)
+    assert "Bare avsluttede kort kan krediteres" in " ".join(refused.value.messages)
     assert CreditNote.objects.count() == 0
     assert NumberSeries.objects.get(name="credit_note").last_number == 0
 
