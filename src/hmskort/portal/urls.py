@@ -67,4 +67,9 @@ urlpatterns = [
         employees.employees_export,
         name="employees_export",
     ),
+    path(
+        _("companies/<str:orgnr>/employees/export/xlsx/"),
+        employees.employees_export_xlsx,
+        name="employees_export_xlsx",
+    ),
 ]
