@@ -110,6 +110,13 @@ def check_bis_rules(tree, *, line_name: str, quantity_name: str) -> None:
     assert amount(tree, total + "TaxInclusiveAmount") == line_sum + vat
     # BR-CO-16: payable = inclusive (nothing prepaid, no rounding).
     assert amount(tree, total + "PayableAmount") == line_sum + vat
+    # BR-CO-25: a positive amount due has a due date or payment terms.
+    assert tree.findtext("cbc:DueDate", namespaces=NS) or tree.findtext(
+        "cac:PaymentTerms/cbc:Note", namespaces=NS
+    )
+    # PEPPOL-EN16931-R008: no empty elements.
+    for el in tree.iter():
+        assert len(el) or (el.text or "").strip(), el.tag
 
 
 def made_invoice(world):

@@ -222,6 +222,13 @@ def credit_note_xml(note: CreditNote) -> bytes:
     _cbc(reference, "IssueDate", invoice.issue_date.isoformat())
     _seller(root, note.seller)
     _buyer(root, note)
+    # BR-CO-25: a positive amount due needs payment terms (a credit note has no due date).
+    terms = _cac(root, "PaymentTerms")
+    _cbc(
+        terms,
+        "Note",
+        f"Godskrives mot faktura {invoice.number} / Credited against invoice {invoice.number}",
+    )
     _totals(root, note)
     for row in rows:
         _line(

@@ -434,6 +434,13 @@ def invoices_of_orders(order_ids: Iterable[int]) -> dict[int, list[Invoice]]:
     return found
 
 
+def documents_of_order(order: Order) -> list[Invoice]:
+    """The order's invoices, each with its credit notes (`credit_notes.all()` prefetched)."""
+    return list(
+        Invoice.objects.filter(order=order).prefetch_related("credit_notes").order_by("number")
+    )
+
+
 def lines_waiting_for_credit(invoice: Invoice) -> QuerySet[InvoiceLine]:
     """Lines of the invoice whose card is terminated and not credited yet."""
     return invoice_lines(invoice).filter(
