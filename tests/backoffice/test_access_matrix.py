@@ -47,6 +47,11 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
     "invoice_credit": ("post", ADMIN, 400),
     "invoice_xml": ("get", INVOICE_READERS, 200),
     "credit_note_xml": ("get", INVOICE_READERS, 404),
+    "news": ("get", SUPPORT, 200),
+    "news_new": ("get", SUPPORT, 200),
+    "news_item": ("get", SUPPORT, 200),
+    # Unpublishing an item (a draft already: nothing changes).
+    "news_publishing": ("post", SUPPORT, 302),
     "prices": ("get", ADMIN, 200),
     "maintenance": ("get", ADMIN, 200),
     "maintenance_cancel": ("post", ADMIN, 302),
@@ -56,13 +61,18 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
 @pytest.fixture(autouse=True)
 def world():
     from hmskort.orders.fulfilment_models import ProductionBatch
+    from hmskort.site.models import NewsItem
 
     card = CardFactory()
     batch = ProductionBatch.objects.create(issue_date=card.issued_on, created_by="test")
+    news = NewsItem.objects.create(
+        title_nb="Utkast", title_en="Draft", body_nb="Tekst", body_en="Text", is_published=False
+    )
     return {
         "card": card,
         "company": card.company,
         "batch": batch,
+        "news": news,
         "invoice": _an_invoice(card),
     }
 
@@ -128,6 +138,8 @@ ARGS = {
     "invoice_credit": lambda w: {"number": w["invoice"].number},
     "invoice_xml": lambda w: {"number": w["invoice"].number},
     "credit_note_xml": lambda w: {"number": 999999},
+    "news_item": lambda w: {"pk": w["news"].pk},
+    "news_publishing": lambda w: {"pk": w["news"].pk},
     # An object that need not exist: the gate comes first.
     "maintenance_cancel": lambda w: {"pk": 0},
 }

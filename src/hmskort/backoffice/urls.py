@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import fulfilment_views as fv
 from . import invoicing_views as iv
-from . import maintenance, prices, views
+from . import maintenance, news, prices, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -37,6 +37,10 @@ urlpatterns = [
     path(_("office/invoices/<int:number>/ehf.xml"), iv.invoice_xml, name="invoice_xml"),
     path(_("office/credit-notes/<int:number>/ehf.xml"), iv.credit_note_xml, name="credit_note_xml"),
     path(_("office/prices/"), prices.prices, name="prices"),
+    path(_("office/news/"), news.news_list, name="news"),
+    path(_("office/news/new/"), news.news_new, name="news_new"),
+    path(_("office/news/<int:pk>/"), news.news_item, name="news_item"),
+    path(_("office/news/<int:pk>/publishing/"), news.news_publishing, name="news_publishing"),
     path(_("office/maintenance/"), maintenance.maintenance, name="maintenance"),
     path(
         _("office/maintenance/<int:pk>/cancel/"),

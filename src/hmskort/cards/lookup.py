@@ -127,7 +127,7 @@ def _connection() -> BaseDatabaseWrapper:
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     conn = _connection()
-    if conn.vendor == "postgresql":
+    if conn.vendor == "postgresql" and not conn.queries_logged:
         return _fetch_prepared(conn, sql, params)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
@@ -152,14 +152,18 @@ def _fetch_prepared(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) 
     """PostgreSQL: the check's few queries as prepared statements (server-side binding),
     planned once per connection instead of on every check. Django's own cursors bind on the
     client and never prepare; planning the four-table join costs PostgreSQL more than
-    executing it (bench/README.md). Through Django's cursor wrapper, so errors, query logging
-    and debugging behave as for any query. (A pooler in front of PostgreSQL must pass
+    executing it (bench/README.md). Through Django's cursor wrapper, so errors behave as for
+    any query; while queries are logged (DEBUG, a test capturing them) Django's ordinary cursor
+    runs them instead, so the log shows their SQL. (A pooler in front of PostgreSQL must pass
     protocol-level prepared statements through: pgbouncer >= 1.21 with
     max_prepared_statements > 0.)"""
     conn.ensure_connection()
+    if conn.connection.prepare_threshold is None:
+        # Django opens psycopg connections with prepared statements off (None). Turned on, it
+        # changes nothing for Django's own cursors (client-side binding never prepares).
+        conn.connection.prepare_threshold = 5
     raw = _prepared_cursor_class()(conn.connection)
-    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
-    with wrapped as cursor:
+    with conn.make_cursor(raw) as cursor:
         cursor.execute(sql, params)
         rows: list[Any] = cursor.fetchall()
         return rows
@@ -228,9 +232,23 @@ def check_card_numbers(numbers: Iterable[str]) -> dict[str, CardCheck]:
     return {row[1]: _to_check(row) for row in rows}
 
 
-def holder_photo_url(check: CardCheck) -> str | None:
-    """URL of the holder's photo to show on the QR landing, or None when none is on file.
+@dataclass(frozen=True)
+class HolderPhoto:
+    photo_id: int
+    file_name: str
 
-    Photos arrive with ordering (a later issue); until then there is never one on file.
-    """
-    return None
+
+def verified_photo(card_id: int) -> HolderPhoto | None:
+    """The newest photo of the card's holder that the issuer approved against a photo ID, for a
+    valid card only (None otherwise): what the QR landing shows to compare faces. Read-only."""
+    from hmskort.people.models import Photo
+
+    holder = Card.objects.filter(pk=card_id, valid=True, state=CardState.ISSUED).values("holder_id")
+    row = (
+        Photo.objects.filter(person_id__in=holder, verified_at__isnull=False)
+        .exclude(file_name="")
+        .order_by("-verified_at", "-pk")
+        .values_list("pk", "file_name")
+        .first()
+    )
+    return HolderPhoto(photo_id=row[0], file_name=row[1]) if row else None
