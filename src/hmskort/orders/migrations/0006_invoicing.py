@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('companies', '0003_deliveryaddress'),
-        ('orders', '0004_fulfilment'),
+        ('orders', '0005_order_orderer_contact'),
     ]
 
     operations = [
