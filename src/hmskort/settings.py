@@ -414,6 +414,9 @@ HMSKORT_REGISTRY_MASS_CHANGE_RATIO = float(
     os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_RATIO", "0.02")
 )
 HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_MIN", "20"))
+# The recompute on PostgreSQL writes status history and audit rows inside the database
+# (INSERT … SELECT); off, they are built in Python as on SQLite (the reference the tests compare).
+HMSKORT_RECOMPUTE_IN_DATABASE = env_bool("HMSKORT_RECOMPUTE_IN_DATABASE", True)
 
 # --- Card check and API (checks, api, integrations) ----------------------------------------------
 # Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.
