@@ -370,6 +370,9 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
             "totals": totals,
             "key": draft["key"],
             "errors": errors,
+            "back_url": reverse(
+                "portal:renew" if draft.get("renewal") else "portal:order_new", args=[company.orgnr]
+            ),
         },
         status=400 if errors else 200,
     )
