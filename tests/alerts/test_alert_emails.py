@@ -377,3 +377,19 @@ def test_the_job_is_a_periodic_task_at_the_configured_hour(settings):
     assert not task.validate_datetime(
         dt.datetime(2028, 1, 3, (settings.HMSKORT_ALERTS_HOUR + 1) % 24, 0)
     )
+
+
+def test_a_mail_server_that_is_away_loses_no_alert_the_next_run_sends_it(acme, settings):
+    orderer(acme, email="siri@acme.no")
+    turned_invalid(card_for(acme, "Ivar"), ["not_in_vat_register"])
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", 1, False
+    settings.EMAIL_TIMEOUT = 5
+
+    refused = send_alerts()
+
+    assert refused.sent == 0 and not Delivery.objects.exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_alerts().sent == 1
+    [message] = mails_to("siri@acme.no")
+    assert "Ivar Hansen" in message.body

@@ -133,7 +133,16 @@ def _deliver(digest: Digest, company: Company, recipient: selectors.Recipient) -
             if message is None:
                 return False
             message.send()
-    except IntegrityError:
+    except IntegrityError:  # sent before (or by a run at the same moment)
+        return False
+    except Exception:
+        # The mail server refused or was away: nothing is recorded, the next run tries again;
+        # the other recipients and companies are not held up.
+        log.warning(
+            "alert e-mail not sent; the next run tries again",
+            extra={"digest": digest.pk, "person": recipient.person_id},
+            exc_info=True,
+        )
         return False
     return True
 
