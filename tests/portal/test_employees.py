@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 
+import openpyxl
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -241,3 +242,132 @@ def test_the_company_page_leads_with_what_to_act_on(company_client):
     assert "No card: <strong>1</strong>" in act
     assert f"/en/companies/{company.orgnr}/employees/?status=not_valid" in act
     assert page.index("To act on") < page.index("History")
+
+
+def test_the_page_costs_the_same_number_of_queries_for_ten_as_for_sixty_on_either_page(
+    company_client,
+):
+    client, company = company_client
+    today = timezone.localdate()
+
+    def queries(**params):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url(company), params).status_code == 200
+        return len(ctx.captured_queries)
+
+    def add(prefix, n):
+        for i in range(n):
+            kind = i % 4
+            if kind == 0:
+                employee(company, f"{prefix}{i}", valid=False, reasons=["card_expired"])
+            elif kind == 1:
+                employee(company, f"{prefix}{i}", expires_on=today + dt.timedelta(days=20))
+            elif kind == 2:
+                employee(company, f"{prefix}{i}")
+            else:
+                employee(company, f"{prefix}{i}", state=CardState.ORDERED, valid=False)
+
+    add("A", 10)
+    small = [queries(page=1), queries(sort="status"), queries(sort="expires", status="valid")]
+    add("B", 50)
+    large = [queries(page=1), queries(page=2), queries(sort="status", page=2)]
+    large.append(queries(sort="expires", status="valid", page=2))
+    assert large == [small[0], small[0], small[1], small[2]]
+
+
+def test_the_card_the_status_speaks_of_is_the_valid_one_that_lasts_longest(company_client):
+    client, company = company_client
+    today = timezone.localdate()
+    # Valid soon-expiring card, a newer valid card without expiry date: valid, not expiring.
+    kari = employee(company, "Kari", expires_on=today + dt.timedelta(days=10))
+    CardFactory(holder=kari, company=company, expires_on=None)
+    # A valid card expiring soon and a newer card being ordered: the valid card speaks.
+    ola = employee(company, "Ola", expires_on=today + dt.timedelta(days=10))
+    CardFactory(holder=ola, company=company, state=CardState.ORDERED, valid=False)
+    # A not-valid card and a newer ordered card: ordered.
+    per = employee(company, "Per", valid=False, reasons=["card_expired"])
+    CardFactory(holder=per, company=company, state=CardState.AWAITING_DOCUMENTS, valid=False)
+    # Two not-valid cards: the newest one's reasons are shown.
+    siv = employee(company, "Siv", valid=False, reasons=["card_expired"])
+    CardFactory(holder=siv, company=company, valid=False, reasons=["not_in_vat_register"])
+
+    page = client.get(url(company)).content.decode()
+
+    assert "Valid, expires within 60 days" not in row_of(page, "Kari")
+    assert "Valid, expires within 60 days" in row_of(page, "Ola")
+    assert "Ordered or in production" in row_of(page, "Per")
+    siv_row = row_of(page, "Siv")
+    assert str(reason_title("not_in_vat_register")) in siv_row
+    assert str(reason_title("card_expired")) not in siv_row
+
+
+def test_sorting_by_expiry_puts_the_soonest_first_and_the_rest_follow_on_the_next_page(
+    company_client,
+):
+    client, company = company_client
+    today = timezone.localdate()
+    for i in range(26):
+        employee(company, f"E{i:02d}", expires_on=today + dt.timedelta(days=100 + i))
+    employee(company, "Zoe", expires_on=today + dt.timedelta(days=5))
+    employee(company, "Aksel")  # no card: last
+
+    first = client.get(url(company), {"sort": "expires"}).content.decode()
+    second = client.get(url(company), {"sort": "expires", "page": 2}).content.decode()
+
+    assert first.index("Zoe Hansen") < first.index("E00 Hansen")
+    assert "E24 Hansen" not in first
+    assert second.index("E24 Hansen") < second.index("E25 Hansen") < second.index("Aksel Hansen")
+    assert "28 employees shown" in first
+
+
+def test_the_excel_export_has_the_csv_columns_real_dates_and_no_national_ids(company_client):
+    client, company = company_client
+    since = timezone.make_aware(dt.datetime(2026, 3, 4, 12, 0))
+    person = employee(
+        company,
+        "Ivar",
+        valid=False,
+        reasons=["not_in_vat_register"],
+        expires_on=dt.date(2028, 10, 31),
+        validity_changed_at=since,
+    )
+    person.birth_date = dt.date(1990, 5, 17)
+    person.save()
+    employee(company, "Vera")
+
+    response = client.get(
+        f"/en/companies/{company.orgnr}/employees/export/xlsx/", {"status": "not_valid"}
+    )
+
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    csv_text = client.get(
+        f"/en/companies/{company.orgnr}/employees/export/", {"status": "not_valid"}
+    ).content.decode("utf-8-sig")
+    assert list(rows[0]) == next(csv.reader(io.StringIO(csv_text), delimiter=";"))
+    assert len(rows) == 2
+    name, born, _units, status, _number, _type, expires, reasons, since_cell = rows[1]
+    assert (name, status) == ("Ivar Hansen", "Not valid")
+    assert born == dt.datetime(1990, 5, 17)  # a date cell (read back as midnight)
+    assert expires == dt.datetime(2028, 10, 31)
+    assert since_cell == dt.datetime(2026, 3, 4)
+    assert str(reason_title("not_in_vat_register")) in reasons
+    assert sheet["G2"].is_date
+    for row in rows:
+        assert person.national_id not in " ".join(str(v) for v in row if v is not None)
+
+
+def test_the_excel_export_in_norwegian_has_norwegian_headings(company_client):
+    client, company = company_client
+    employee(company, "Ivar", valid=False, reasons=["not_in_vat_register"])
+
+    response = client.get(f"/virksomheter/{company.orgnr}/ansatte/eksport/xlsx/")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Ansatte"
+    assert sheet["A1"].value == "Navn"
+    assert sheet["D2"].value == "Ikke gyldig"

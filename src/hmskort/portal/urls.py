@@ -67,6 +67,11 @@ urlpatterns = [
         employees.employees_export,
         name="employees_export",
     ),
+    path(
+        _("companies/<str:orgnr>/employees/export/xlsx/"),
+        employees.employees_export_xlsx,
+        name="employees_export_xlsx",
+    ),
     path(_("companies/<str:orgnr>/alerts/"), alerts.alert_settings, name="alert_settings"),
     path(
         _("alerts/unsubscribe/<str:token>/"), alerts.alerts_unsubscribe, name="alerts_unsubscribe"
