@@ -11,7 +11,10 @@ measures in the same run, every server with the same gunicorn settings:
   middleware): a constant JSON answer, and the naive check (one raw-SQL lookup of the card by
   number);
 - GET /api/v1/ping (constant JSON, no database);
-- GET /api/v1/cards/{n} for random existing numbers;
+- GET /api/v1/cards/{n} for random existing numbers (of a sample of 100,000), starting with an
+  empty answer cache (cards.checkcache), and how many answers it stored (the misses);
+- with --uncached, the same with the answer cache off (as before it existed); with --hot N,
+  checks of only N numbers (mostly answered from the cache);
 - POST /api/v1/cards/check with 1000 random existing numbers (sequential requests).
 
 Prints requests per second, p50 and p99 latency, and the ratios to the baselines. Needs `wrk`
@@ -138,6 +141,47 @@ def sample_numbers(k: int) -> list[str]:
     return numbers
 
 
+def prewarm(numbers: list[str]) -> None:
+    """Read every sampled card with its holder and employer once, so that no server measured
+    first pays for reading them from disk."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), sum(length(p.given_name) + length(co.name)) FROM cards_card c "
+            "JOIN people_person p ON p.id = c.holder_id "
+            "JOIN companies_company co ON co.id = c.company_id WHERE c.number = ANY(%s)",
+            [numbers],
+        )
+
+
+def _answer_keys() -> list:
+    from django.conf import settings
+
+    from hmskort import ratelimit
+
+    if not settings.HMSKORT_CHECK_CACHE_SECONDS or ratelimit.shared_redis() is None:
+        return []
+    client, make_key = ratelimit.shared_redis()
+    return list(client.scan_iter(match=make_key("check:v1:*"), count=10_000))
+
+
+def forget_answers() -> None:
+    """Empty the answer cache (cards.checkcache) so a measured run starts cold."""
+    from hmskort import ratelimit
+
+    keys = _answer_keys()
+    if keys:
+        client, _make_key = ratelimit.shared_redis()
+        for start in range(0, len(keys), 10_000):
+            client.delete(*keys[start : start + 10_000])
+
+
+def cached_answers() -> int:
+    """How many answers the cache holds (each stored once, by a check that missed)."""
+    return len(_answer_keys())
+
+
 def make_key() -> str:
     from hmskort.audit.services import Actor
     from hmskort.integrations import services
@@ -160,10 +204,12 @@ def wrk(url: str, *, duration: int, connections: int, script: str | None = None)
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
         "rps": rps,
+        "requests": total,
         "p50": latency("50"),
         "p99": latency("99"),
         "non2xx": int(errors.group(1)) if errors else 0,
@@ -186,6 +232,30 @@ def main() -> None:
         "--worker-class", default="sync", help="gunicorn worker class (sync or gthread)"
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="also measure hmskort with the answer cache off (HMSKORT_CHECK_CACHE_SECONDS=0: "
+        "two Redis round trips for the limits, then PostgreSQL, as before issue 15's cache)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every endpoint this many times, in alternating order; medians printed",
+    )
+    parser.add_argument(
+        "--base-src",
+        help="also measure GET /api/v1/cards/{n} served from another checkout's src/ (e.g. a "
+        "worktree of the commit before a change), same settings: a before/after in one run",
+    )
+    parser.add_argument(
+        "--hot",
+        type=int,
+        default=0,
+        help="also measure checks drawn from only N numbers (a site's crew checked again and "
+        "again: mostly answered from the cache)",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database.")
@@ -204,6 +274,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE cards_card")
     numbers = sample_numbers(100_000)
+    prewarm(numbers)
     key = make_key()
     connection.close()
 
@@ -221,7 +292,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     bare = f"http://127.0.0.1:{args.port + 1}"
 
-    def serve(app: str, port: int) -> subprocess.Popen:
+    def serve(app: str, port: int, **extra_env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [
                 BIN / "gunicorn",
@@ -237,16 +308,36 @@ def main() -> None:
                 "--log-level",
                 "warning",
             ],
-            env=env,
+            env={**env, **extra_env},
             cwd=ROOT,
         )
 
     gunicorn = serve("hmskort.wsgi:application", args.port)
     baseline_server = serve("bench.baseline_app:application", args.port + 1)
+    servers = [gunicorn, baseline_server]
+    uncached = f"http://127.0.0.1:{args.port + 2}"
+    if args.uncached:
+        servers.append(
+            serve("hmskort.wsgi:application", args.port + 2, HMSKORT_CHECK_CACHE_SECONDS="0")
+        )
+    based = f"http://127.0.0.1:{args.port + 3}"
+    if args.base_src:
+        servers.append(
+            serve(
+                "hmskort.wsgi:application",
+                args.port + 3,
+                PYTHONPATH=str(Path(args.base_src).resolve()),
+            )
+        )
     try:
         import httpx
 
-        for url in (f"{base}/api/v1/ping", f"{bare}/const"):
+        for url in (
+            f"{base}/api/v1/ping",
+            f"{bare}/const",
+            *([f"{uncached}/api/v1/ping"] if args.uncached else []),
+            *([f"{based}/api/v1/ping"] if args.base_src else []),
+        ):
             for _ in range(100):
                 try:
                     if httpx.get(url, timeout=1).status_code == 200:
@@ -266,13 +357,64 @@ def main() -> None:
                 "GET /api/v1/ping": (f"{base}/api/v1/ping", None),
                 "GET /api/v1/cards/{n}": (base, str(lua)),
             }
+            if args.uncached:
+                run["GET /api/v1/cards/{n}, cache off"] = (uncached, str(lua))
+            if args.base_src:
+                run["GET /api/v1/cards/{n}, --base-src"] = (based, str(lua))
+            if args.hot:
+                hot_file = Path(tmp) / "hot.txt"
+                hot_file.write_text("\n".join(numbers[: args.hot]) + "\n")
+                hot_lua = Path(tmp) / "hot.lua"
+                hot_lua.write_text(LUA % {"path": hot_file, "prefix": "/api/v1/cards/"})
+                run[f"GET /api/v1/cards/{{n}}, {args.hot} hot numbers"] = (base, str(hot_lua))
             # Warm up every worker's connections and caches.
             for url, script in run.values():
                 wrk(url, duration=3, connections=args.connections, script=script)
             load = os.getloadavg()
+            rounds: list[dict[str, dict]] = []
+            for round_no in range(args.rounds):
+                # Alternate the order, so no endpoint is always measured first or last.
+                names = list(run) if round_no % 2 == 0 else list(reversed(run))
+                measured = {}
+                for name in names:
+                    url, script = run[name]
+                    if name == "GET /api/v1/cards/{n}":
+                        forget_answers()  # the measured run starts with an empty answer cache
+                    measured[name] = wrk(
+                        url, duration=args.duration, connections=args.connections, script=script
+                    )
+                    if name == "GET /api/v1/cards/{n}":
+                        measured[name]["stored"] = cached_answers()
+                rounds.append(measured)
+                card_rps = measured["GET /api/v1/cards/{n}"]["rps"]
+                measured["ratios"] = {
+                    "const": card_rps / measured["minimal Django, constant JSON"]["rps"],
+                    "naive": card_rps / measured["minimal Django, one SQL lookup"]["rps"],
+                }
+                if args.rounds > 1:
+                    print(
+                        f"round {round_no + 1}: "
+                        + ", ".join(
+                            f"{name} {r['rps']:.0f}/s p99 {r['p99']:.0f} ms"
+                            for name, r in measured.items()
+                            if name in run
+                        )
+                        + f"; card/const {measured['ratios']['const']:.0%}, "
+                        f"card/naive {measured['ratios']['naive']:.2f}x",
+                        flush=True,
+                    )
             results = {
-                name: wrk(url, duration=args.duration, connections=args.connections, script=script)
-                for name, (url, script) in run.items()
+                name: {
+                    key: statistics.median(r[name][key] for r in rounds)
+                    for key in rounds[0][name]
+                    if key != "socket_errors"
+                }
+                | {
+                    "socket_errors": "; ".join(
+                        r[name]["socket_errors"] for r in rounds if r[name]["socket_errors"]
+                    )
+                }
+                for name in run
             }
             load_after = os.getloadavg()
 
@@ -288,10 +430,14 @@ def main() -> None:
                 if i >= 3:
                     timings.append(elapsed)
     finally:
-        for server in (gunicorn, baseline_server):
+        for server in servers:
             server.send_signal(signal.SIGTERM)
-        for server in (gunicorn, baseline_server):
-            server.wait(timeout=30)
+        for server in servers:
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # a loaded machine: do not lose the figures
+                server.kill()
+                server.wait()
 
     timings.sort()
     print()
@@ -302,20 +448,35 @@ def main() -> None:
         f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, after: {load_after[0]:.2f} "
         f"{load_after[1]:.2f} {load_after[2]:.2f} on {os.cpu_count()} CPUs"
     )
+    if args.rounds > 1:
+        print(f"medians of {args.rounds} rounds:")
     print(f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for name, r in results.items():
         print(
-            f"{name:36} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['non2xx']:8d}"
+            f"{name:36} {r['rps']:9.0f} {r['p50']:8.2f} {r['p99']:8.2f} {r['non2xx']:8.0f}"
             + (f"  socket errors: {r['socket_errors']}" if r["socket_errors"] else "")
         )
     cards = results["GET /api/v1/cards/{n}"]
     const = results["minimal Django, constant JSON"]["rps"]
     naive = results["minimal Django, one SQL lookup"]["rps"]
+    if args.rounds > 1:
+        const_ratio = statistics.median(r["ratios"]["const"] for r in rounds)
+        naive_ratio = statistics.median(r["ratios"]["naive"] for r in rounds)
+        print(
+            f"median of the rounds' ratios: {const_ratio:.0%} of constant JSON, "
+            f"{naive_ratio:.2f}x the naive app"
+        )
     print(
         f"GET /api/v1/cards/{{n}}: {cards['rps'] / const:.0%} of the minimal constant-JSON app "
         f"(aim >= 60 %), {cards['rps'] / naive:.2f}x the naive one-query app (aim >= 1.25x), "
         f"p99 {cards['p99']:.1f} ms (aim < 30 ms)"
     )
+    if "stored" in cards:
+        print(
+            f"answer cache during GET /api/v1/cards/{{n}}: {cards['requests']:,} requests, "
+            f"{cards['stored']:,} answers stored (misses); about "
+            f"{1 - cards['stored'] / max(1, cards['requests']):.0%} answered from the cache"
+        )
     print(
         f"POST /api/v1/cards/check, 1000 existing numbers, {len(timings)} sequential requests: "
         f"p50 {statistics.median(timings):.0f} ms, max {timings[-1]:.0f} ms (aim < 150 ms)"

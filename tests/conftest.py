@@ -26,8 +26,12 @@ def _fresh_cache():
     """Rate limits and cached reads never leak from one test into the next."""
     from django.core.cache import cache
 
+    from hmskort.cards import checkcache
+
+    checkcache._pending.clear()
     cache.clear()
     yield
+    checkcache._pending.clear()
     cache.clear()
 
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import ipaddress
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -29,16 +31,38 @@ class Limit:
     retry_after: int  # seconds until the window resets
 
 
-def hit(scope: str, ident: str, *, limit: int, window: int, cost: int = 1) -> Limit:
-    """Count `cost` hits for ident in the current window of `window` seconds."""
+@dataclass(frozen=True)
+class Window:
+    """One counter of a limit: its cache key (without the cache's prefix), its limit, and how
+    long until the window resets. `limit <= 0` means no limit (nothing counted)."""
+
+    key: str
+    limit: int
+    window: int
+    retry_after: int
+
+    @property
+    def ttl(self) -> int:
+        return self.window + 5
+
+    def verdict(self, count: int) -> Limit:
+        return Limit(count <= self.limit, self.limit, max(0, self.limit - count), self.retry_after)
+
+
+def window_for(scope: str, ident: str, *, limit: int, window: int) -> Window:
+    """The counter of `ident` in the current fixed window of `window` seconds."""
     now = time.time()
     window_start = int(now // window) * window
     retry_after = max(1, int(window_start + window - now + 0.999))
+    return Window(f"rl:{scope}:{ident}:{window_start}", limit, window, retry_after)
+
+
+def hit(scope: str, ident: str, *, limit: int, window: int, cost: int = 1) -> Limit:
+    """Count `cost` hits for ident in the current window of `window` seconds."""
+    counter = window_for(scope, ident, limit=limit, window=window)
     if limit <= 0:
-        return Limit(True, 0, 0, retry_after)
-    key = f"rl:{scope}:{ident}:{window_start}"
-    count = _count(key, cost, window + 5)
-    return Limit(count <= limit, limit, max(0, limit - count), retry_after)
+        return Limit(True, 0, 0, counter.retry_after)
+    return counter.verdict(_count(counter.key, cost, counter.ttl))
 
 
 def _redis_client(backend: RedisCache):
@@ -50,6 +74,15 @@ def _redis_client(backend: RedisCache):
         cache_client = backend._cache  # type: ignore[attr-defined]
         client = backend.__dict__["_hmskort_rate_client"] = cache_client.get_client(write=True)
     return client
+
+
+def shared_redis() -> tuple[Any, Callable[[str], str]] | None:
+    """The redis-py client behind the default cache and its key maker (the cache's prefix and
+    version), when the cache is Redis and so shared by every process; else None."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return None
+    return _redis_client(cache), cache.make_key
 
 
 def _count(key: str, cost: int, ttl: int) -> int:
@@ -113,12 +146,49 @@ def client_key(request: HttpRequest) -> str:
 DAY = 86400
 
 
-def hit_anonymous(request: HttpRequest) -> Limit:
-    """Anonymous card checks: per client (IPv4 address or IPv6 /64) and minute, and per client
-    and day (a steady 60 a minute would otherwise be 86,400 a day)."""
+def anonymous_windows(request: HttpRequest) -> tuple[Window, Window]:
+    """The two counters of an anonymous card check: per client (IPv4 address or IPv6 /64) and
+    minute, and per client and day (a steady 60 a minute would otherwise be 86,400 a day)."""
     client = client_key(request)
-    per_minute = hit("ip", client, limit=settings.HMSKORT_CHECK_RATE_PER_MINUTE, window=60)
-    if not per_minute.allowed:
-        return per_minute
-    daily = hit("ip-day", client, limit=settings.HMSKORT_CHECK_RATE_PER_DAY, window=DAY)
-    return daily if not daily.allowed else per_minute
+    return (
+        window_for("ip", client, limit=settings.HMSKORT_CHECK_RATE_PER_MINUTE, window=60),
+        window_for("ip-day", client, limit=settings.HMSKORT_CHECK_RATE_PER_DAY, window=DAY),
+    )
+
+
+def anonymous_verdict(windows: tuple[Window, Window], counts: Sequence[int | None]) -> Limit:
+    """The answer to counts of the two anonymous counters (None: not counted). The day is
+    counted only once the minute allows (a refused hit does not eat the day's allowance)."""
+    per_minute, per_day = windows
+    minute = _verdict_of(per_minute, counts[0])
+    if not minute.allowed:
+        return minute
+    day = _verdict_of(per_day, counts[1])
+    return day if not day.allowed else minute
+
+
+def _verdict_of(counter: Window, count: int | None) -> Limit:
+    if counter.limit <= 0 or count is None:
+        return Limit(True, max(0, counter.limit), max(0, counter.limit), counter.retry_after)
+    return counter.verdict(count)
+
+
+def hit_anonymous(request: HttpRequest) -> Limit:
+    """Count an anonymous card check (per client and minute, then per client and day).
+
+    The API's lean check counts the same counters in one Redis round trip
+    (`cards.checkcache.count_and_fetch`), so the page, the QR landing and the API share them."""
+    return count_anonymous(anonymous_windows(request))
+
+
+def count_anonymous(windows: tuple[Window, Window]) -> Limit:
+    """Count the two anonymous counters (the minute, then the day if the minute allows)."""
+    per_minute, per_day = windows
+    minute = _count_window(per_minute)
+    if minute is not None and minute > per_minute.limit:
+        return anonymous_verdict((per_minute, per_day), [minute, None])
+    return anonymous_verdict((per_minute, per_day), [minute, _count_window(per_day)])
+
+
+def _count_window(counter: Window) -> int | None:
+    return None if counter.limit <= 0 else _count(counter.key, 1, counter.ttl)

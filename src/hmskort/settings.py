@@ -417,6 +417,15 @@ HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHA
 HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
 # ... and per client IP (an IPv6 client counts by its /64) and day (days start at 00:00 UTC).
 HMSKORT_CHECK_RATE_PER_DAY = int(os.environ.get("HMSKORT_CHECK_RATE_PER_DAY", "2000"))
+# The anonymous API check caches its answers in Redis for this many seconds (0: never; never
+# without Redis). A change of a card's validity or state forgets the card at once after commit
+# (cards.checkcache); a rename may show the old name for up to this long.
+HMSKORT_CHECK_CACHE_SECONDS = int(os.environ.get("HMSKORT_CHECK_CACHE_SECONDS", "60"))
+# How long after a change a check may not cache the card again; must exceed the read replica's
+# lag (a check reading the replica before it has the change would cache the old answer).
+HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS = int(
+    os.environ.get("HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS", "30")
+)
 # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated).
 HMSKORT_TRUSTED_PROXIES = env_list("HMSKORT_TRUSTED_PROXIES")
 # X-Forwarded-Proto says "https" only behind a proxy that sets it: believed only when proxies are

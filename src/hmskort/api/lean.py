@@ -5,8 +5,11 @@ middleware, URL resolving, django-ninja's operation) costs several times the che
 `hmskort.wsgi` hands this one request shape to `LeanCheck` before Django's handler:
 
 - it answers exactly what `api.cards.get_card` answers (same JSON, same codes, same messages in
-  the language of Accept-Language, the same per-address rate limit in the shared cache with
-  Retry-After, the same security headers), read-only, through the same `cards.lookup` read;
+  the language of Accept-Language, the same per-address rate limits (minute and day) in the
+  shared cache with Retry-After, the same security headers), read-only, through `cards.lookup`;
+- with Redis, one round trip counts both limits and fetches the cached answer for the number
+  (`cards.checkcache`: forgotten whenever a card's validity or state changes); PostgreSQL is
+  read only on a miss;
 - it counts, times and logs the request as `hmskort.metrics` does for Django's path (route
   `api:get_card`; no path, no IP), and reads from the read replica when one serves the check;
 - it keeps the database connection as Django would (reused up to CONN_MAX_AGE, closed after
@@ -198,7 +201,14 @@ class LeanCheck:
         language = translation.get_language_from_request(request) or "nb"
         vary = [("Vary", "Accept-Language, Cookie"), ("Content-Language", language)]
         with translation.override(language):
-            limit = ratelimit.hit_anonymous(request)
+            try:
+                # One Redis round trip counts the limits and fetches a cached answer; the
+                # database is read only on a miss (cards.checkcache).
+                limit, check = lookup.check_card_number_limited(
+                    card_number, ratelimit.anonymous_windows(request)
+                )
+            except InvalidCardNumber as exc:
+                return 422, {"detail": exc.message, "code": exc.code, "errors": None}, vary
             if not limit.allowed:
                 detail = _("Too many requests. Try again in %(seconds)d seconds.") % {
                     "seconds": limit.retry_after
@@ -208,10 +218,6 @@ class LeanCheck:
                     {"detail": detail, "code": "rate_limited"},
                     [*vary, ("Retry-After", str(limit.retry_after))],
                 )
-            try:
-                check = lookup.check_card_number(card_number)
-            except InvalidCardNumber as exc:
-                return 422, {"detail": exc.message, "code": exc.code, "errors": None}, vary
             if check is None:
                 detail = _("No card has this number.")
                 return 404, {"detail": detail, "code": "not_found", "errors": None}, vary

@@ -9,6 +9,8 @@ them without importing each other.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,9 +20,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from hmskort import ratelimit
 from hmskort.companies.models import Company
 from hmskort.people.models import Person
 
+from . import checkcache
 from .models import Card, CardState, CardType
 from .numbers import InvalidCardNumber, format_card_number, normalise_card_number
 
@@ -122,9 +126,42 @@ def _connection() -> BaseDatabaseWrapper:
 
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with _connection().cursor() as cursor:
+    conn = _connection()
+    if conn.vendor == "postgresql":
+        return _fetch_prepared(conn, sql, params)
+    with conn.cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+
+
+@functools.cache
+def _prepared_cursor_class() -> type:
+    import psycopg
+
+    class PreparedCursor(psycopg.Cursor[Any]):
+        """A server-side binding cursor that prepares every statement it runs."""
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            return super().execute(query, params, prepare=True)
+
+    return PreparedCursor
+
+
+def _fetch_prepared(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[Any]:
+    """PostgreSQL: the check's few queries as prepared statements (server-side binding),
+    planned once per connection instead of on every check. Django's own cursors bind on the
+    client and never prepare; planning the four-table join costs PostgreSQL more than
+    executing it (bench/README.md). Through Django's cursor wrapper, so errors, query logging
+    and debugging behave as for any query. (A pooler in front of PostgreSQL must pass
+    protocol-level prepared statements through: pgbouncer >= 1.21 with
+    max_prepared_statements > 0.)"""
+    conn.ensure_connection()
+    raw = _prepared_cursor_class()(conn.connection)
+    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
+    with wrapped as cursor:
+        cursor.execute(sql, params)
+        rows: list[Any] = cursor.fetchall()
         return rows
 
 
@@ -138,6 +175,39 @@ def check_card_number(raw: str) -> CardCheck | None:
         raise
     rows = _fetch(_BY_NUMBER, [number])
     return _to_check(rows[0]) if rows else None
+
+
+def check_card_number_limited(
+    raw: str, windows: tuple[ratelimit.Window, ratelimit.Window]
+) -> tuple[ratelimit.Limit, CardCheck | None]:
+    """The anonymous API check: count the client's rate limits, then the card with this number
+    (None: unknown; nothing when the limit refuses). Raises InvalidCardNumber for a malformed
+    number, after counting it and doing the same indexed read a well-formed number gets.
+
+    With the Redis answer cache (`cards.checkcache`) the limits are counted and a cached answer
+    fetched in one round trip, and the database is read only on a miss."""
+    if not checkcache.enabled():
+        limit = ratelimit.count_anonymous(windows)
+        return limit, (check_card_number(raw) if limit.allowed else None)
+    number: str | None = None
+    malformed: InvalidCardNumber | None = None
+    try:
+        number = normalise_card_number(raw)
+    except InvalidCardNumber as exc:
+        malformed = exc
+    read_started = time.monotonic()
+    limit, cached = checkcache.count_and_fetch(windows, number)
+    if not limit.allowed or cached is not None:
+        return limit, cached
+    if number is None:
+        _fetch(_BY_NUMBER, [_NO_SUCH_NUMBER])
+        raise malformed or InvalidCardNumber("length")
+    rows = _fetch(_BY_NUMBER, [number])
+    if not rows:
+        return limit, None
+    check = _to_check(rows[0])
+    checkcache.remember(check, read_started=read_started)
+    return limit, check
 
 
 def check_qr_token(token: str) -> CardCheck | None:

@@ -32,6 +32,7 @@ from hmskort.companies.models import OWNER_WORKER_FORMS, OWNER_WORKER_ROLE_CODES
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
 
+from . import checkcache
 from .models import Card, CardStatusChange, CardType
 from .rules import CardFacts, evaluate
 from .signals import CardValidityChange, card_validity_changed
@@ -357,6 +358,11 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
 
 
 def _send_changes(changes: list[CardValidityChange]) -> None:
+    """After commit: the check's answer cache forgets the changed cards first (so a receiver
+    that tells a client "changed" is never ahead of the check), then the signal goes out.
+    Every path that writes a card's validity must end here, or call `checkcache.forget` with
+    the changed card numbers after its commit itself."""
+    checkcache.forget(change.number for change in changes)
     for receiver, response in card_validity_changed.send_robust(sender=Card, changes=changes):
         if isinstance(response, Exception):
             log.error(

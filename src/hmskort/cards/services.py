@@ -21,6 +21,7 @@ from hmskort.audit.services import Actor, record
 from hmskort.companies.models import Company
 from hmskort.people.models import Person
 
+from . import checkcache
 from .models import Card, CardState, CardType
 from .numbers import new_card_number, new_qr_token
 from .recompute import refresh_cards
@@ -198,6 +199,8 @@ def card_transition(*, card: Card, to_state: str, actor: Actor, note: str = "") 
         data["note"] = note[:500]
     record(actor=actor, action=f"card.{to_state}", target=card, company=card.company, data=data)
     _refresh_validity(card, f"card.{to_state}")
+    # The check shows the state: its cached answer goes once this commits, valid or not.
+    checkcache.forget_on_commit([card.number])
     return card
 
 

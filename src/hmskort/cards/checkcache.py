@@ -1,0 +1,268 @@
+"""The card check's answer cache: one Redis round trip per check, never a stale answer after a
+change commits.
+
+The anonymous `GET /api/v1/cards/{n}` (`hmskort.api.lean`) counts the client's rate limits
+(minute and day) and fetches the cached answer for the number in **one** Lua script
+(`count_and_fetch`, registered once, run by EVALSHA). Only on a miss does it read PostgreSQL
+(`cards.lookup`), and then it stores what it read for `HMSKORT_CHECK_CACHE_SECONDS` (60 s).
+
+**Forgetting.** Whatever changes a card's validity or state calls `forget(numbers)` after its
+transaction commits (`forget_on_commit` from inside it). This module is the one place that
+does it; today it is called from:
+
+- `cards.recompute._send_changes`: every recompute that wrote new validity (the bulk recompute
+  on register facts, the daily passing-time run, the full recompute, and the lifecycle's own
+  refresh) — **a recompute path that writes `valid`, `reasons` or `state` must call `forget`
+  with the changed card numbers after commit**, as `_send_changes` does;
+- `cards.services.card_transition` (and so every lifecycle step: issue, block, unblock, lost,
+  stolen, terminate, reject, replace …), also when the validity does not change.
+
+`forget` writes a short tombstone (`HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS`, 30 s) and deletes
+the cached answer. A reader stores an answer only if no tombstone exists (atomically, in Lua),
+so a reader that read the old row before the commit cannot put the stale answer back after the
+delete; a reader whose read started more than half the tombstone's life ago does not store at
+all (its tombstone may have expired). With a read replica, the tombstone must outlive the
+replica's lag: a reader that reads the replica before it has the change stores nothing while
+the tombstone lives.
+
+What is cached is what the anonymous check shows (number, state, validity, card type, holder
+and employer names, employer organisation number, expiry): no birth date, no national ID, no
+reasons. Names changed elsewhere (a rename) may show the old name for up to the TTL; validity
+and state never do.
+
+Without Redis (the embedded default: a cache per process) nothing is cached: every check reads
+the database, as the other processes could not be told to forget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+
+from hmskort import ratelimit
+
+if TYPE_CHECKING:
+    from .lookup import CardCheck
+
+log = logging.getLogger(__name__)
+
+# Bump when the stored shape changes: old and new processes then use different keys.
+_ANSWER = "check:v1:{}"
+_TOMBSTONE = "check:gone:{}"
+_FORGET_CHUNK = 1000
+
+# KEYS: minute counter, day counter, [cached answer,] then (answer, tombstone) pairs of answers
+# to store. ARGV: minute limit, minute TTL, day limit, day TTL, 1 if a cached answer is asked
+# for, answer TTL, then the answers to store.
+# First stores the answers this process read on its last misses, each unless the card was
+# forgotten a moment ago (its tombstone: the reader may have read the row before the change
+# committed). Then counts as ratelimit.count_anonymous does (a limit <= 0 counts nothing; the
+# day only when the minute allows) and returns {minute count, day count, cached answer or nil};
+# -1 for a counter not counted. The answer is read only when both allow.
+_COUNT_AND_FETCH = """
+local asked = tonumber(ARGV[5])
+local first = 3 + asked
+for i = 0, (#KEYS - first + 1) / 2 - 1 do
+  if redis.call('EXISTS', KEYS[first + 2 * i + 1]) == 0 then
+    redis.call('SET', KEYS[first + 2 * i], ARGV[7 + i], 'EX', ARGV[6])
+  end
+end
+local function count(key, limit, ttl)
+  if tonumber(limit) <= 0 then return -1 end
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, ttl) end
+  return n
+end
+local minute = count(KEYS[1], ARGV[1], ARGV[2])
+if minute > tonumber(ARGV[1]) and tonumber(ARGV[1]) > 0 then return {minute, -1, false} end
+local day = count(KEYS[2], ARGV[3], ARGV[4])
+if day > tonumber(ARGV[3]) and tonumber(ARGV[3]) > 0 then return {minute, day, false} end
+if asked == 1 then return {minute, day, redis.call('GET', KEYS[3])} end
+return {minute, day, false}
+"""
+
+# KEYS: (answer, tombstone) pairs. ARGV: TTL, then the answers. Stores each unless forgotten a
+# moment ago.
+_STORE = """
+for i = 0, #KEYS / 2 - 1 do
+  if redis.call('EXISTS', KEYS[2 * i + 2]) == 0 then
+    redis.call('SET', KEYS[2 * i + 1], ARGV[2 + i], 'EX', ARGV[1])
+  end
+end
+return 0
+"""
+
+# The answers this process read from the database on a miss, waiting to ride along with its
+# next check's round trip: (number, encoded answer, when its read started). Bounded; an answer
+# not sent in time is dropped (a later miss reads the database again).
+_pending: deque[tuple[str, str, float]] = deque(maxlen=256)
+
+
+def _redis() -> tuple[Any, Any] | None:
+    """(client, key maker) when answers are cached: Redis is the cache and a TTL is set."""
+    if settings.HMSKORT_CHECK_CACHE_SECONDS <= 0:
+        return None
+    return ratelimit.shared_redis()
+
+
+def enabled() -> bool:
+    return _redis() is not None
+
+
+def _script(client: Any, name: str, source: str) -> Any:
+    """The redis-py Script (EVALSHA, loaded again by itself after a server restart), registered
+    once per client."""
+    scripts = client.__dict__.setdefault("_hmskort_scripts", {})
+    script = scripts.get(name)
+    if script is None:
+        script = scripts[name] = client.register_script(source)
+    return script
+
+
+def count_and_fetch(
+    windows: tuple[ratelimit.Window, ratelimit.Window], number: str | None
+) -> tuple[ratelimit.Limit, CardCheck | None]:
+    """Count the anonymous check's two rate-limit counters and, if both allow, fetch the cached
+    answer for `number` (None: count only), in one round trip; answers remembered since this
+    process's last round trip are stored in the same one. Needs `enabled()`."""
+    redis = _redis()
+    assert redis is not None, "count_and_fetch needs the Redis answer cache"
+    client, make_key = redis
+    per_minute, per_day = windows
+    keys = [make_key(per_minute.key), make_key(per_day.key)]
+    if number is not None:
+        keys.append(make_key(_ANSWER.format(number)))
+    args: list[Any] = [
+        per_minute.limit,
+        per_minute.ttl,
+        per_day.limit,
+        per_day.ttl,
+        0 if number is None else 1,
+        settings.HMSKORT_CHECK_CACHE_SECONDS,
+    ]
+    _take_pending(make_key, keys, args)
+    minute, day, cached = _script(client, "count_and_fetch", _COUNT_AND_FETCH)(keys=keys, args=args)
+    limit = ratelimit.anonymous_verdict(
+        windows, [None if minute < 0 else minute, None if day < 0 else day]
+    )
+    return limit, (_decode(cached) if cached else None)
+
+
+def _take_pending(make_key: Any, keys: list[Any], args: list[Any]) -> None:
+    """Move the pending answers into a script call's keys and arguments; drop those whose
+    read started more than half a tombstone's life ago (a change may have committed after the
+    read and its tombstone expired since)."""
+    oldest = time.monotonic() - settings.HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS / 2
+    while True:
+        try:
+            number, value, read_started = _pending.popleft()
+        except IndexError:
+            return
+        if read_started >= oldest:
+            keys += [make_key(_ANSWER.format(number)), make_key(_TOMBSTONE.format(number))]
+            args.append(value)
+
+
+def remember(check: CardCheck, *, read_started: float) -> None:
+    """Cache the answer a check just read from the database on a miss (`read_started`:
+    `time.monotonic()` before it asked the cache). It is stored with this process's next round
+    trip to Redis (`count_and_fetch` or `flush`), not in a round trip of its own, and only if
+    the card was not forgotten meanwhile and the read is recent enough."""
+    if _redis() is not None:
+        _pending.append((check.number, _encode(check), read_started))
+
+
+def flush() -> None:
+    """Store the remembered answers now (the next check would otherwise carry them)."""
+    redis = _redis()
+    if redis is None or not _pending:
+        return
+    client, make_key = redis
+    keys: list[Any] = []
+    args: list[Any] = [settings.HMSKORT_CHECK_CACHE_SECONDS]
+    _take_pending(make_key, keys, args)
+    if keys:
+        _script(client, "store", _STORE)(keys=keys, args=args)
+
+
+def forget(numbers: Iterable[str]) -> None:
+    """The check must not answer from the cache for these cards any more: called after the
+    transaction that changed their validity or state committed. Writes a tombstone, then
+    deletes the cached answer (in that order, per card). Never raises: when Redis cannot be
+    reached the failure is logged (without numbers) and a cached answer lives out its TTL."""
+    redis = _redis()
+    if redis is None:
+        return
+    client, make_key = redis
+    wanted = list(dict.fromkeys(numbers))
+    tombstone_ttl = max(1, int(settings.HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS))
+    try:
+        for start in range(0, len(wanted), _FORGET_CHUNK):
+            pipe = client.pipeline(transaction=False)
+            for number in wanted[start : start + _FORGET_CHUNK]:
+                pipe.set(make_key(_TOMBSTONE.format(number)), 1, ex=tombstone_ttl)
+                pipe.delete(make_key(_ANSWER.format(number)))
+            pipe.execute()
+    except Exception:
+        log.exception(
+            "the card check's cache could not forget %d cards; their cached answers may stay "
+            "up to %s s",
+            len(wanted),
+            settings.HMSKORT_CHECK_CACHE_SECONDS,
+        )
+
+
+def forget_on_commit(numbers: Iterable[str], *, using: str | None = None) -> None:
+    """`forget` these cards once the current transaction commits (at once outside one)."""
+    wanted = list(numbers)
+    if wanted:
+        transaction.on_commit(lambda: forget(wanted), using=using)
+
+
+def _encode(check: CardCheck) -> str:
+    return json.dumps(
+        [
+            check.card_id,
+            check.number,
+            check.state,
+            check.valid,
+            check.card_type_code,
+            check.card_type_name_nb,
+            check.card_type_name_en,
+            check.holder_name,
+            check.employer_name,
+            check.employer_orgnr,
+            check.expires_on.isoformat() if check.expires_on else None,
+        ],
+        separators=(",", ":"),
+    )
+
+
+def _decode(raw: bytes | str) -> CardCheck:
+    from .lookup import CardCheck
+
+    fields: Sequence[Any] = json.loads(raw)
+    (card_id, number, state, valid, code, name_nb, name_en) = fields[:7]
+    (holder, employer, orgnr, expires_on) = fields[7:]
+    return CardCheck(
+        card_id=card_id,
+        number=number,
+        state=state,
+        valid=bool(valid),
+        card_type_code=code,
+        card_type_name_nb=name_nb,
+        card_type_name_en=name_en,
+        holder_name=holder,
+        birth_date=None,  # not shown by the single check; not kept in the cache
+        employer_name=employer,
+        employer_orgnr=orgnr,
+        expires_on=dt.date.fromisoformat(expires_on) if expires_on else None,
+    )
