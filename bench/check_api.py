@@ -40,10 +40,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
+# Each wrk thread draws its own random sequence (seeded with the thread's number: seeded with
+# the time alone, both threads would send the same numbers, and half the checks would repeat).
 LUA = """
 local numbers = {}
 for line in io.lines("%(path)s") do numbers[#numbers + 1] = line end
-math.randomseed(os.time())
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_no", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 100 + thread_no)
+end
 request = function()
   return wrk.format("GET", "%(prefix)s" .. numbers[math.random(#numbers)])
 end

@@ -322,6 +322,19 @@ def test_without_the_cache_every_check_reads_the_database_and_sees_a_change_at_o
     assert Card.objects.get(pk=card.pk).state == "blocked"
 
 
+@pytest.mark.django_db
+def test_on_postgresql_the_check_query_is_planned_once_per_connection_not_per_check():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    card = make_card()
+    for _ in range(2):
+        assert lookup.check_card_number(card.number).number == card.number
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("c.number = $1" in statement for statement in prepared)
+
+
 def _request():
     from django.test import RequestFactory
 

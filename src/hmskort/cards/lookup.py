@@ -127,7 +127,7 @@ def _connection() -> BaseDatabaseWrapper:
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
     conn = _connection()
-    if conn.vendor == "postgresql":
+    if conn.vendor == "postgresql" and not conn.queries_logged:
         return _fetch_prepared(conn, sql, params)
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
@@ -152,14 +152,18 @@ def _fetch_prepared(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) 
     """PostgreSQL: the check's few queries as prepared statements (server-side binding),
     planned once per connection instead of on every check. Django's own cursors bind on the
     client and never prepare; planning the four-table join costs PostgreSQL more than
-    executing it (bench/README.md). Through Django's cursor wrapper, so errors, query logging
-    and debugging behave as for any query. (A pooler in front of PostgreSQL must pass
+    executing it (bench/README.md). Through Django's cursor wrapper, so errors behave as for
+    any query; while queries are logged (DEBUG, a test capturing them) Django's ordinary cursor
+    runs them instead, so the log shows their SQL. (A pooler in front of PostgreSQL must pass
     protocol-level prepared statements through: pgbouncer >= 1.21 with
     max_prepared_statements > 0.)"""
     conn.ensure_connection()
+    if conn.connection.prepare_threshold is None:
+        # Django opens psycopg connections with prepared statements off (None). Turned on, it
+        # changes nothing for Django's own cursors (client-side binding never prepares).
+        conn.connection.prepare_threshold = 5
     raw = _prepared_cursor_class()(conn.connection)
-    wrapped = conn.make_debug_cursor(raw) if conn.queries_logged else conn.make_cursor(raw)
-    with wrapped as cursor:
+    with conn.make_cursor(raw) as cursor:
         cursor.execute(sql, params)
         rows: list[Any] = cursor.fetchall()
         return rows
