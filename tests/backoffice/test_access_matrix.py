@@ -37,6 +37,11 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
     "batch_file": ("get", PRODUCTION, 200),
     "batch_preview": ("get", PRODUCTION, 404),
     "packing_list": ("get", PRODUCTION, 404),
+    "news": ("get", SUPPORT, 200),
+    "news_new": ("get", SUPPORT, 200),
+    "news_item": ("get", SUPPORT, 200),
+    # Unpublishing an item (a draft already: nothing changes).
+    "news_publishing": ("post", SUPPORT, 302),
     "prices": ("get", ADMIN, 200),
     "maintenance": ("get", ADMIN, 200),
     "maintenance_cancel": ("post", ADMIN, 302),
@@ -46,10 +51,14 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
 @pytest.fixture(autouse=True)
 def world():
     from hmskort.orders.fulfilment_models import ProductionBatch
+    from hmskort.site.models import NewsItem
 
     card = CardFactory()
     batch = ProductionBatch.objects.create(issue_date=card.issued_on, created_by="test")
-    return {"card": card, "company": card.company, "batch": batch}
+    news = NewsItem.objects.create(
+        title_nb="Utkast", title_en="Draft", body_nb="Tekst", body_en="Text", is_published=False
+    )
+    return {"card": card, "company": card.company, "batch": batch, "news": news}
 
 
 ARGS = {
@@ -64,6 +73,8 @@ ARGS = {
     "batch_file": lambda w: {"pk": w["batch"].pk, "kind": "csv"},
     "batch_preview": lambda w: {"pk": w["batch"].pk, "line_pk": 999999},
     "packing_list": lambda w: {"pk": 999999},
+    "news_item": lambda w: {"pk": w["news"].pk},
+    "news_publishing": lambda w: {"pk": w["news"].pk},
     # An object that need not exist: the gate comes first.
     "maintenance_cancel": lambda w: {"pk": 0},
 }

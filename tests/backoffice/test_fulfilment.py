@@ -226,3 +226,21 @@ def test_making_a_batch_with_no_approved_cards_says_so(staff_client):
 
     assert ProductionBatch.objects.count() == 0
     assert "Ingen godkjente kort venter på produksjon." in response.content.decode()
+
+
+def test_the_print_file_draws_the_approved_photo_on_the_front_of_the_card(world, staff_client):
+    line = waiting_line(world)
+    staff_client("verifier", "vera").post(f"/kontor/kontroll/{line.pk}/", {"decision": "approve"})
+    production = staff_client("production", "per")
+    production.post("/kontor/produksjon/")
+    batch = ProductionBatch.objects.get()
+
+    pdf = pypdf.PdfReader(
+        io.BytesIO(production.get(f"/kontor/produksjon/{batch.pk}/fil/pdf/").content)
+    )
+
+    front, back = pdf.pages
+    assert len(front.images) == 1
+    assert len(back.images) == 0
+    line.photo.refresh_from_db()
+    assert line.photo.verified_at is not None

@@ -151,3 +151,8 @@ def test_a_verifier_approves_and_production_ships_and_the_cards_check_as_valid(
     expect(public.get_by_text("Ola Arbeider")).to_be_visible()
     public.goto(f"{live_server.url}/sjekk/{card.qr_token}/")
     expect(public.locator("#check-status")).to_have_text(re.compile("Gyldig"))
+    # The QR landing shows the photo the verifier approved, to compare with the face.
+    photo = public.get_by_role("img", name=re.compile("Ola Arbeider"))
+    expect(photo).to_be_visible()
+    photo.evaluate("img => img.decode()")
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")

@@ -54,9 +54,17 @@ def test_a_clean_file_goes_to_the_summary_and_becomes_one_order(world, log_in_as
     assert response["Location"] == reverse("portal:order_review", args=[world.company.orgnr])
     review = client.get(response["Location"])
     assert "312,00" in review.content.decode()
-    client.post(response["Location"], {"key": review.context["key"]})
+    client.post(
+        response["Location"],
+        {
+            "key": review.context["key"],
+            "orderer_email": "siri@acme.example",
+            "orderer_language": "nb",
+        },
+    )
     order = Order.objects.get()
     assert order.lines.count() == 3
+    assert order.orderer_email == "siri@acme.example"
 
 
 def test_a_file_that_is_not_text_is_refused_with_a_message(world, log_in_as):

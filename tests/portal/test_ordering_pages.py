@@ -18,6 +18,9 @@ from tests.orders.images import gif, jpeg
 
 pytestmark = pytest.mark.django_db
 
+# The orderer's e-mail address and language, asked on the summary.
+CONTACT = {"orderer_email": "siri@acme.example", "orderer_language": "nb"}
+
 
 def _url(name, company, *args):
     return reverse(f"portal:{name}", args=[company.orgnr, *args])
@@ -47,7 +50,9 @@ def test_a_manager_orders_a_card_and_sees_price_vat_and_history(world, log_in_as
     review = client.get(response["Location"])
     text = review.content.decode()
     assert "104,00" in text and "26,00" in text and "130,00" in text and "MVA 25" in text
-    placed = client.post(_url("order_review", world.company), {"key": review.context["key"]})
+    placed = client.post(
+        _url("order_review", world.company), {"key": review.context["key"], **CONTACT}
+    )
     order = Order.objects.get()
     assert placed["Location"] == _url("order", world.company, order.pk)
     detail = client.get(placed["Location"]).content.decode()
@@ -61,9 +66,9 @@ def test_submitting_the_summary_twice_makes_one_order(world, log_in_as):
     client = log_in_as(world.manager)
     _place(client, world)
     form_key = client.get(_url("order_review", world.company)).context["key"]
-    first = client.post(_url("order_review", world.company), {"key": form_key})
+    first = client.post(_url("order_review", world.company), {"key": form_key, **CONTACT})
     # A second click (the draft is gone by then) lands on the same order.
-    second = client.post(_url("order_review", world.company), {"key": form_key})
+    second = client.post(_url("order_review", world.company), {"key": form_key, **CONTACT})
     assert first["Location"] == second["Location"]
     assert Order.objects.count() == 1 and Card.objects.count() == 1
 
@@ -116,7 +121,7 @@ def _ordered_line(client, world):
     )
     client.post(
         _url("order_review", world.company),
-        {"key": client.get(_url("order_review", world.company)).context["key"]},
+        {"key": client.get(_url("order_review", world.company)).context["key"], **CONTACT},
     )
     line = OrderLine.objects.get()
     page = client.get(_url("order", world.company, line.order_id)).content.decode()

@@ -18,6 +18,9 @@ from tests.orders.conftest import key
 
 pytestmark = pytest.mark.django_db
 
+# The orderer's e-mail address and language, asked on the summary.
+CONTACT = {"orderer_email": "siri@acme.example", "orderer_language": "nb"}
+
 
 def _url(name, company, *args):
     return reverse(f"portal:{name}", args=[company.orgnr, *args])
@@ -66,7 +69,9 @@ def test_renewing_several_cards_makes_one_order_with_a_line_for_each(world, log_
     assert "208,00" in body and "52,00" in body and "260,00" in body and "MVA 25" in body
     assert f"Fornyer kort {eli.number[:4]}" in body
 
-    placed = client.post(_url("order_review", world.company), {"key": summary.context["key"]})
+    placed = client.post(
+        _url("order_review", world.company), {"key": summary.context["key"], **CONTACT}
+    )
 
     order = Order.objects.get()
     assert placed["Location"] == _url("order", world.company, order.pk)
@@ -91,8 +96,8 @@ def test_submitting_the_renewal_summary_twice_makes_one_order(world, log_in_as):
     )
     form_key = client.get(_url("order_review", world.company)).context["key"]
 
-    first = client.post(_url("order_review", world.company), {"key": form_key})
-    second = client.post(_url("order_review", world.company), {"key": form_key})
+    first = client.post(_url("order_review", world.company), {"key": form_key, **CONTACT})
+    second = client.post(_url("order_review", world.company), {"key": form_key, **CONTACT})
 
     assert first["Location"] == second["Location"]
     assert Order.objects.count() == 1

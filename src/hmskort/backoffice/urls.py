@@ -2,7 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import fulfilment_views as fv
-from . import maintenance, prices, views
+from . import maintenance, news, prices, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -29,6 +29,10 @@ urlpatterns = [
     ),
     path(_("office/shipments/<int:pk>/packing-list/"), fv.packing_list, name="packing_list"),
     path(_("office/prices/"), prices.prices, name="prices"),
+    path(_("office/news/"), news.news_list, name="news"),
+    path(_("office/news/new/"), news.news_new, name="news_new"),
+    path(_("office/news/<int:pk>/"), news.news_item, name="news_item"),
+    path(_("office/news/<int:pk>/publishing/"), news.news_publishing, name="news_publishing"),
     path(_("office/maintenance/"), maintenance.maintenance, name="maintenance"),
     path(
         _("office/maintenance/<int:pk>/cancel/"),

@@ -232,9 +232,23 @@ def check_card_numbers(numbers: Iterable[str]) -> dict[str, CardCheck]:
     return {row[1]: _to_check(row) for row in rows}
 
 
-def holder_photo_url(check: CardCheck) -> str | None:
-    """URL of the holder's photo to show on the QR landing, or None when none is on file.
+@dataclass(frozen=True)
+class HolderPhoto:
+    photo_id: int
+    file_name: str
 
-    Photos arrive with ordering (a later issue); until then there is never one on file.
-    """
-    return None
+
+def verified_photo(card_id: int) -> HolderPhoto | None:
+    """The newest photo of the card's holder that the issuer approved against a photo ID, for a
+    valid card only (None otherwise): what the QR landing shows to compare faces. Read-only."""
+    from hmskort.people.models import Photo
+
+    holder = Card.objects.filter(pk=card_id, valid=True, state=CardState.ISSUED).values("holder_id")
+    row = (
+        Photo.objects.filter(person_id__in=holder, verified_at__isnull=False)
+        .exclude(file_name="")
+        .order_by("-verified_at", "-pk")
+        .values_list("pk", "file_name")
+        .first()
+    )
+    return HolderPhoto(photo_id=row[0], file_name=row[1]) if row else None

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core import signing
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
@@ -54,10 +58,56 @@ def qr_landing(request: HttpRequest, token: str) -> HttpResponse:
     context = {
         "check": check,
         "qr": True,
-        "photo_url": selectors.holder_photo_url(check) if check else None,
+        "photo_url": _photo_url(check) if check else None,
     }
     response = render(request, "checks/qr.html", context, status=200 if check else 404)
     # The token is a capability: keep it out of other sites' logs.
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+# The holder's photo on the QR landing. The QR code's token is a secret printed only on the card,
+# so whoever opens the landing holds the card, which shows the same face; the check by number
+# (a number anyone may type) never shows it. Only a valid card's photo, only one the issuer
+# approved against a photo ID, and only through a signed link that expires after
+# HMSKORT_PRIVATE_URL_SECONDS (DESIGN.md: private media only through short-lived signed URLs).
+_PHOTO_SALT = "hmskort.checks.qr-photo"
+
+
+def _photo_url(check: selectors.CardCheck) -> str | None:
+    if not check.valid:
+        return None
+    photo = selectors.verified_photo(check.card_id)
+    if photo is None:
+        return None
+    token = signing.dumps({"c": check.card_id, "p": photo.photo_id}, salt=_PHOTO_SALT)
+    return reverse("checks:qr_photo", kwargs={"token": token})
+
+
+@never_cache
+@require_GET
+def qr_photo(request: HttpRequest, token: str) -> FileResponse:
+    """The photo of a valid card's holder, for the QR landing's signed link (404 once the link
+    has expired, the card is no longer valid or the photo has been replaced)."""
+    try:
+        payload = signing.loads(
+            token, salt=_PHOTO_SALT, max_age=settings.HMSKORT_PRIVATE_URL_SECONDS
+        )
+        card_id, photo_id = int(payload["c"]), int(payload["p"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise Http404 from None
+    photo = selectors.verified_photo(card_id)
+    if photo is None or photo.photo_id != photo_id:
+        raise Http404
+    try:
+        handle = storages["private"].open(photo.file_name, "rb")
+    except OSError:
+        raise Http404 from None
+    content_type = "image/png" if photo.file_name.endswith(".png") else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
     return response

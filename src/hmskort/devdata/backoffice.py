@@ -27,7 +27,7 @@ from hmskort.orders.fulfilment_models import ProductionBatch
 from hmskort.people.models import Person
 from hmskort.people.services import DocumentsUpload
 
-from .orders import FAMILY_NAME, _jpeg, _national_id
+from .orders import DEMO_ORDERER_CONTACT, FAMILY_NAME, _jpeg, _national_id
 
 ACTOR = Actor.system("demo")
 BATCH_ORDER_KEY = "demo-order-produced"
@@ -69,6 +69,7 @@ def production_batch(*, company: Company, orderer: Person) -> dict[str, Any]:
         ],
         delivery_address=address,
         idempotency_key=BATCH_ORDER_KEY,
+        contact=DEMO_ORDERER_CONTACT,
     )
     lines = list(result.order.lines.select_related("card").order_by("pk"))
     verifier = Actor.staff("demo-verifier")

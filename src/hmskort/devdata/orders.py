@@ -22,6 +22,7 @@ from hmskort.companies.services import delivery_address_add
 from hmskort.identifiers import make_national_id
 from hmskort.orders import selectors, services
 from hmskort.orders.models import Order
+from hmskort.orders.selectors import OrdererContact
 from hmskort.people.models import Person
 from hmskort.people.services import DocumentsUpload
 
@@ -63,6 +64,10 @@ def _jpeg(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
     return out.getvalue()
 
 
+# The demo orderer's contact for the issuer's messages (example.no: never delivered anywhere).
+DEMO_ORDERER_CONTACT = OrdererContact(email="bestiller@example.no", language="nb")
+
+
 def load(*, company: Company, orderer: Person) -> dict[str, Any]:
     address = delivery_address_add(company=company, actor=Actor.system("demo"), **ADDRESS)
     orders: list[dict[str, Any]] = []
@@ -80,6 +85,7 @@ def load(*, company: Company, orderer: Person) -> dict[str, Any]:
             holders=holders,
             delivery_address=address,
             idempotency_key=key,
+            contact=DEMO_ORDERER_CONTACT,
         )
         order = result.order
         if result.created and then == "documents":

@@ -3,14 +3,16 @@
 Verification: a card waiting for verification is approved, or rejected with a reason from a
 list plus a text; either way the photo ID's images are deleted from storage once the decision
 is committed (the decision stays: who, when, which document type). A rejection sends the card
-back to "awaiting photo and photo ID" and tells the orderer, in the order's history and by
-e-mail to the address the upload link went to, in that language, what to fix.
+back to "awaiting photo and photo ID" and tells the orderer what to fix, in the order's history
+and by e-mail to the orderer's address in the orderer's language (`Order.orderer_email`,
+`orderer_language`; an order placed before the portal asked for them falls back to the address
+and language the upload link went to).
 
 Production: approved cards are gathered into a batch (the cards go "in production"); the batch
 renders one print-ready PDF (cards.rendering), a CSV manifest for the card printer and a PNG
 preview per card. A batch is marked produced, then shipped — one shipment per delivery address,
 with a packing list — which issues its cards with the batch's issue date (the date printed on
-them), then delivered.
+them), then delivered. Shipping e-mails each order's orderer which cards went where.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from hmskort.cards.models import Card, CardState
 from hmskort.people import services as people
 
 from .fulfilment_models import BatchItem, ProductionBatch, Shipment, VerificationDecision
-from .models import OrderLine
+from .models import Order, OrderLine
 
 log = logging.getLogger(__name__)
 S = CardState
@@ -111,6 +113,8 @@ def verification_approve(*, line: OrderLine, staff: str, actor: Actor) -> Verifi
     """The photo and photo ID are in order: the card is approved for production."""
     line, card = _lock_waiting_line(line)
     kind = _decide_document(line, staff, actor)
+    if line.photo is not None:
+        people.photo_verified(photo=line.photo, actor=actor)
     decision = VerificationDecision.objects.create(
         line=line, approved=True, document_kind=kind, decided_by=staff
     )
@@ -152,9 +156,27 @@ def verification_reject(
         company=line.order.company,
         data={"line": line.pk, "card": card.pk, "reason": reason, "note": text},
     )
-    if line.email:
+    if notice_recipient(line.order, line) is not None:
         transaction.on_commit(lambda: _send_rejection(decision.pk))
     return decision
+
+
+def notice_recipient(order: Order, line: OrderLine | None = None) -> tuple[str, str] | None:
+    """Where and in which language the issuer writes about an order: the orderer's contact; for
+    an order placed before the portal asked for it, the address the line's upload link went to."""
+    if order.orderer_email:
+        return order.orderer_email, order.orderer_language or "nb"
+    if line is not None and line.email:
+        return line.email, line.language or "nb"
+    return None
+
+
+def _order_url(order: Order) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    path = reverse("portal:order", kwargs={"orgnr": order.company.orgnr, "pk": order.pk})
+    return f"{settings.HMSKORT_BASE_URL}{path}"
 
 
 def rejection_text(reason: str, language: str | None = None) -> str:
@@ -167,7 +189,11 @@ def _send_rejection(decision_id: int) -> None:
         "line__order__company", "line__holder"
     ).get(pk=decision_id)
     line = decision.line
-    with translation.override(line.language):
+    recipient = notice_recipient(line.order, line)
+    if recipient is None:
+        return
+    address, language = recipient
+    with translation.override(language):
         subject = _("Your HSE card: new photo or photo ID needed")
         body = _(
             "The card issuer could not approve the photo or photo ID for %(holder)s's HSE card "
@@ -176,10 +202,11 @@ def _send_rejection(decision_id: int) -> None:
         ) % {
             "holder": line.holder.full_name,
             "company": line.order.company.name,
-            "reason": rejection_text(decision.reason, line.language),
+            "reason": rejection_text(decision.reason, language),
             "note": decision.text,
         }
-    send_mail(subject, body, None, [line.email])
+        body += "\n" + _order_url(line.order) + "\n"
+    send_mail(subject, body, None, [address])
 
 
 # --- Production ----------------------------------------------------------------------------------
@@ -378,7 +405,48 @@ def batch_ship(*, batch: ProductionBatch, actor: Actor) -> list[Shipment]:
     batch.shipped_at = now
     batch.save(update_fields=["status", "shipped_at"])
     record(actor=actor, action="batch.shipped", target=batch, data={"shipments": len(shipments)})
+    shipment_ids = [shipment.pk for shipment in shipments]
+    transaction.on_commit(lambda: _send_shipped(shipment_ids))
     return shipments
+
+
+def _send_shipped(shipment_ids: list[int]) -> None:
+    """One e-mail per order and shipment to the orderer: which cards are on their way, where."""
+    from hmskort.cards.numbers import format_card_number
+
+    items = (
+        BatchItem.objects.filter(shipment_id__in=shipment_ids)
+        .select_related("shipment", "line__order__company", "line__card", "line__holder")
+        .order_by("shipment_id", "line__order_id", "pk")
+    )
+    groups: dict[tuple[int, int], list[BatchItem]] = {}
+    for item in items:
+        assert item.shipment_id is not None  # filtered on it
+        groups.setdefault((item.shipment_id, item.line.order_id), []).append(item)
+    for group in groups.values():
+        order, shipment = group[0].line.order, group[0].shipment
+        assert shipment is not None
+        recipient = notice_recipient(order)
+        if recipient is None:
+            continue
+        address, language = recipient
+        with translation.override(language):
+            subject = _("Your HSE cards are on their way")
+            cards_text = "\n".join(
+                f"- {format_card_number(i.line.card.number)} {i.line.holder.full_name}"
+                for i in group
+            )
+            body = _(
+                "The card issuer has sent %(n)s HSE card(s) ordered for %(company)s to:\n"
+                "%(address)s\n\n%(cards)s\n\nThe order and the cards' status:\n%(url)s\n"
+            ) % {
+                "n": len(group),
+                "company": order.company.name,
+                "address": "\n".join(shipment.address_lines()),
+                "cards": cards_text,
+                "url": _order_url(order),
+            }
+        send_mail(subject, body, None, [address])
 
 
 @transaction.atomic

@@ -47,6 +47,10 @@ class Order(models.Model):
         "people.Person", on_delete=models.PROTECT, related_name="orders_placed"
     )
     ordered_by_name = models.CharField(max_length=300)
+    # Where the issuer writes to the orderer about this order (a refused photo, shipping), and in
+    # which language ("nb" or "en"). Empty on orders placed before it was asked for.
+    orderer_email = models.EmailField(blank=True)
+    orderer_language = models.CharField(max_length=2, default="nb")
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PLACED, db_index=True
     )

@@ -248,3 +248,23 @@ def renewable_cards(company: Company, *, today: dt.date | None = None) -> QueryS
         .select_related("holder", "card_type")
         .order_by("expires_on", "holder__family_name", "holder__given_name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class OrdererContact:
+    """Where the issuer writes to an orderer about an order, and in which language."""
+
+    email: str
+    language: str = "nb"
+
+
+def last_orderer_contact(person: Person) -> OrdererContact | None:
+    """The contact the person gave on their newest order that has one (to fill in the next)."""
+    row = (
+        Order.objects.filter(ordered_by=person)
+        .exclude(orderer_email="")
+        .order_by("-placed_at", "-pk")
+        .values_list("orderer_email", "orderer_language")
+        .first()
+    )
+    return OrdererContact(email=row[0], language=row[1]) if row else None

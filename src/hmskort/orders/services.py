@@ -35,7 +35,7 @@ from hmskort.people import services as people
 from hmskort.people.models import Person
 
 from .models import Order, OrderLine, Price, UploadLink
-from .selectors import RENEWAL_WITHIN_DAYS, price_in_force
+from .selectors import RENEWAL_WITHIN_DAYS, OrdererContact, last_orderer_contact, price_in_force
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,38 @@ def _orderer_actor(person: Person) -> Actor:
 def _check_access(orderer: Person, company: Company) -> None:
     if access_for(orderer.national_id, company) is None:
         raise OrderRefused(_("You may not order cards for this company."), code="no_access")
+
+
+def orderer_contact(*, email: str, language: str) -> OrdererContact:
+    """The orderer's e-mail address and language for messages about an order, checked: a
+    ValidationError per field (orderer_email, orderer_language) in the active language."""
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    errors: dict[str, str] = {}
+    if not email:
+        errors["orderer_email"] = _(
+            "Give your e-mail address: the card issuer writes to you there about the order."
+        )
+    else:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["orderer_email"] = _("Give an e-mail address like name@example.no.")
+        if len(email) > 254:
+            errors["orderer_email"] = _("The e-mail address is too long.")
+    if language not in ("nb", "en"):
+        errors["orderer_language"] = _("Choose Norwegian or English.")
+    if errors:
+        raise OrderRefused(errors, code="contact")
+    return OrdererContact(email=email, language=language)
+
+
+def _contact_for(orderer: Person, contact: OrdererContact | None) -> OrdererContact:
+    """The contact given (checked), else the one from the orderer's last order, else none."""
+    if contact is not None:
+        return orderer_contact(email=contact.email, language=contact.language)
+    return last_orderer_contact(orderer) or OrdererContact(email="", language="nb")
 
 
 def _key(idempotency_key: str) -> str:
@@ -219,9 +251,12 @@ def order_place(
     holders: list[Holder],
     delivery_address: DeliveryAddress | None,
     idempotency_key: str,
+    contact: OrdererContact | None = None,
 ) -> OrderResult:
     """Place an order of one card per holder for the company (a sub-unit orders for its main unit).
 
+    `contact`: the orderer's e-mail address and language for the issuer's messages about the
+    order (the portal asks for it); without one, the contact of the orderer's last order is used.
     All or nothing: if any card cannot be ordered, nothing is saved. The same key twice returns
     the first order (`created` False), also when two requests race.
     """
@@ -229,6 +264,7 @@ def order_place(
     existing = _existing(key, company, orderer)
     if existing:
         return OrderResult(order=existing, created=False)
+    checked = _contact_for(orderer, contact)
     try:
         return _place(
             company=company,
@@ -236,6 +272,7 @@ def order_place(
             holders=holders,
             delivery_address=delivery_address,
             key=key,
+            contact=checked,
         )
     except IntegrityError:
         existing = _existing(key, company, orderer)
@@ -261,6 +298,7 @@ def _place(
     holders: list[Holder],
     delivery_address: DeliveryAddress | None,
     key: str,
+    contact: OrdererContact,
 ) -> OrderResult:
     _check_access(orderer, company)
     main = company.main_unit
@@ -274,6 +312,8 @@ def _place(
         ordered_by=orderer,
         ordered_by_name=orderer.full_name,
         kind="renewal" if holders and all(h.renews_card_id for h in holders) else "order",
+        orderer_email=contact.email,
+        orderer_language=contact.language,
         idempotency_key=key,
         price=price,
         unit_price_ex_vat=price.amount_ex_vat,
@@ -667,18 +707,26 @@ def card_report_and_replace(
     orderer: Person,
     delivery_address: DeliveryAddress | None,
     idempotency_key: str,
+    contact: OrdererContact | None = None,
 ) -> OrderResult:
     """Report a card lost or stolen (it stops being valid at once) and order its replacement,
-    in one step. The photo on file is used again; the replacement waits for verification."""
+    in one step. The photo on file is used again; the replacement waits for verification.
+    `contact` as for `order_place` (default: the orderer's last order's)."""
     key = _key(idempotency_key)
     existing = _existing(key, card.company, orderer)
     if existing:
         return OrderResult(order=existing, created=False)
     if report not in REPORTS:
         raise OrderRefused({"report": _("Choose lost or stolen.")}, code="report")
+    checked = _contact_for(orderer, contact)
     try:
         return _report_and_replace(
-            card=card, report=report, orderer=orderer, address=delivery_address, key=key
+            card=card,
+            report=report,
+            orderer=orderer,
+            address=delivery_address,
+            key=key,
+            contact=checked,
         )
     except IntegrityError:
         existing = _existing(key, card.company, orderer)
@@ -689,7 +737,13 @@ def card_report_and_replace(
 
 @transaction.atomic
 def _report_and_replace(
-    *, card: Card, report: str, orderer: Person, address: DeliveryAddress | None, key: str
+    *,
+    card: Card,
+    report: str,
+    orderer: Person,
+    address: DeliveryAddress | None,
+    key: str,
+    contact: OrdererContact,
 ) -> OrderResult:
     card = Card.objects.select_for_update().select_related("company", "card_type").get(pk=card.pk)
     company = card.company
@@ -708,6 +762,8 @@ def _report_and_replace(
         card_type=card.card_type,
         ordered_by=orderer,
         ordered_by_name=orderer.full_name,
+        orderer_email=contact.email,
+        orderer_language=contact.language,
         kind="replacement",
         idempotency_key=key,
         price=price,

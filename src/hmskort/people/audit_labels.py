@@ -14,5 +14,6 @@ register(
         "employment.updated": _("Employment changed"),
         "person.documents_uploaded": _("Photo and photo ID uploaded"),
         "person.photo_id_images_deleted": _("Photo ID checked; its images deleted"),
+        "person.photo_verified": _("Photo approved against the photo ID"),
     }
 )

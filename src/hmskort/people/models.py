@@ -76,6 +76,8 @@ class Photo(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # "orderer" (uploaded by the company) or "holder" (the worker, by a secure link or logged in)
     uploaded_by = models.CharField(max_length=16)
+    # When the issuer approved it against the photo ID (the QR landing shows only such photos).
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("photo")

@@ -323,6 +323,23 @@ def documents_record(
 
 
 @transaction.atomic
+def photo_verified(*, photo: Photo, actor: Actor) -> Photo:
+    """The issuer has approved the photo against the photo ID: from now on it may be shown to
+    whoever scans the QR code of the person's valid card. Approving it again changes nothing."""
+    photo = Photo.objects.select_for_update().get(pk=photo.pk)
+    if photo.verified_at is not None:
+        return photo
+    photo.verified_at = timezone.now()
+    photo.save(update_fields=["verified_at"])
+    record(
+        actor=actor,
+        action="person.photo_verified",
+        target=photo.person,
+        data={"photo": photo.pk},
+    )
+    return photo
+
+
 def identity_document_decided(
     *, document: IdentityDocument, verified_by: str, actor: Actor
 ) -> IdentityDocument:

@@ -237,6 +237,41 @@ class LinkForm(forms.Form):
     )
 
 
+class OrdererContactForm(forms.Form):
+    """The orderer's e-mail address and language for the issuer's messages about the order.
+    The service checks the values (the fields take any text, so its messages are the ones shown)."""
+
+    orderer_email = forms.CharField(
+        label=_("Your e-mail address"),
+        help_text=_(
+            "The card issuer writes to you here about this order, for example when a photo must "
+            "be replaced and when the cards are sent."
+        ),
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "email"}),
+    )
+    orderer_language = forms.ChoiceField(
+        label=_("Language of these e-mails"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose Norwegian or English.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        email = self.fields["orderer_email"].widget.attrs
+        email["aria-describedby"] = f"{self['orderer_email'].auto_id}-help"
+
+    def mark_invalid_fields(self) -> None:
+        """aria-invalid on each field with an error, described by its error message (and the
+        e-mail field by its help text too)."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                described = f"{self[name].auto_id}-error {attrs.get('aria-describedby', '')}"
+                attrs.update({"aria-invalid": "true", "aria-describedby": described.strip()})
+
+
 class CsvOrderForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file: national ID number, name, e-mail (optional) per row"),

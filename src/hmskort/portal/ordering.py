@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -49,6 +50,7 @@ from .forms import (
     DocumentsForm,
     LinkForm,
     NewPersonFormSet,
+    OrdererContactForm,
     OrderForm,
     ReportForm,
 )
@@ -330,17 +332,34 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
     address = delivery_addresses(company).filter(pk=draft["address"]).first()
     holders = [orders.Holder(**h) for h in draft["holders"]]
     errors: list[str] = []
-    if request.method == "POST":
+    known = order_reads.last_orderer_contact(request.person)
+    language = (translation.get_language() or "nb")[:2]
+    contact_form = OrdererContactForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "orderer_email": known.email if known else "",
+            "orderer_language": known.language if known else language,
+        },
+    )
+    if request.method == "POST" and contact_form.is_valid():
         try:
+            contact = orders.orderer_contact(
+                email=contact_form.cleaned_data["orderer_email"],
+                language=contact_form.cleaned_data["orderer_language"],
+            )
             result = orders.order_place(
                 company=company,
                 orderer=request.person,
                 holders=holders,
                 delivery_address=address,
                 idempotency_key=request.POST.get("key", ""),
+                contact=contact,
             )
         except ValidationError as error:
-            errors = [m for msgs in _messages_of(error) for m in msgs]
+            if hasattr(error, "error_dict") and set(error.message_dict) & set(contact_form.fields):
+                _apply_errors(contact_form, error)
+            else:
+                errors = [m for msgs in _messages_of(error) for m in msgs]
         else:
             request.session.pop(DRAFT_KEY, None)
             if result.links:
@@ -351,6 +370,7 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
             if result.created:
                 messages.success(request, _("Thank you. The order is placed."))
             return redirect("portal:order", orgnr=company.orgnr, pk=result.order.pk)
+    contact_form.mark_invalid_fields()
     rows = order_reads.describe_holders(draft["holders"])
     totals = (
         order_reads.totals(
@@ -373,8 +393,9 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
             "back_url": reverse(
                 "portal:renew" if draft.get("renewal") else "portal:order_new", args=[company.orgnr]
             ),
+            "form": contact_form,
         },
-        status=400 if errors else 200,
+        status=400 if errors or contact_form.errors else 200,
     )
 
 

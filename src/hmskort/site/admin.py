@@ -1,5 +1,6 @@
 """Staff pages for the site (the Django admin until the back office has them): maintenance
-windows through the services (validated, audited), operational messages and news."""
+windows through the services (validated, audited), operational messages; news read-only (the
+back office writes it)."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -87,5 +88,17 @@ class ServiceMessageAdmin(admin.ModelAdmin[ServiceMessage]):
 
 @admin.register(NewsItem)
 class NewsItemAdmin(admin.ModelAdmin[NewsItem]):
+    """Read-only here: news is written and published in the back office (/kontor/nyheter/),
+    through the services, which validate and audit every change."""
+
     list_display = ("title_nb", "published_on", "unpublish_on", "is_published")
     list_filter = ("is_published",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

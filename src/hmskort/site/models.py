@@ -35,6 +35,9 @@ class NewsItem(Bilingual):
     body_nb = models.TextField()
     body_en = models.TextField()
     is_published = models.BooleanField(default=True)
+    # The back office's form sends a random key once per form: the same key twice (a double
+    # submit) writes one item.
+    form_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta(Bilingual.Meta):
         verbose_name = _("news item")

@@ -136,3 +136,8 @@ def published_service_messages(now: dt.datetime | None = None, limit: int = 20):
     return ServiceMessage.objects.filter(publish_at__lte=now).filter(
         Q(unpublish_at__isnull=True) | Q(unpublish_at__gt=now)
     )[:limit]
+
+
+def all_news():
+    """Every news item, drafts and ended ones too, newest publication date first (back office)."""
+    return NewsItem.objects.order_by("-published_on", "-id")
