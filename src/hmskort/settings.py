@@ -370,6 +370,14 @@ LOGGING = {
 
 # --- hmskort ---------------------------------------------------------------------------------
 HMSKORT_ISSUER_NAME = os.environ.get("HMSKORT_ISSUER_NAME", "hmskort")
+# The issuer as the seller on invoices and credit notes (docs/deploy.md "Invoicing"). The
+# defaults are development stand-ins (910000004 is in Brønnøysund's range for test units).
+HMSKORT_ISSUER_ORGNR = os.environ.get("HMSKORT_ISSUER_ORGNR", "910000004")
+HMSKORT_ISSUER_STREET = os.environ.get("HMSKORT_ISSUER_STREET", "Testveien 1")
+HMSKORT_ISSUER_POSTCODE = os.environ.get("HMSKORT_ISSUER_POSTCODE", "0150")
+HMSKORT_ISSUER_CITY = os.environ.get("HMSKORT_ISSUER_CITY", "Oslo")
+HMSKORT_ISSUER_ACCOUNT = os.environ.get("HMSKORT_ISSUER_ACCOUNT", "12345678903")
+HMSKORT_INVOICE_DUE_DAYS = int(os.environ.get("HMSKORT_INVOICE_DUE_DAYS", "14"))
 # Synthetic test identities (month + 80) are accepted only where this is on.
 HMSKORT_ALLOW_TEST_IDENTITIES = env_bool("HMSKORT_ALLOW_TEST_IDENTITIES", DEBUG or TESTING)
 HMSKORT_CARD_VALIDITY_YEARS = 2
@@ -411,6 +419,9 @@ HMSKORT_REGISTRY_MASS_CHANGE_RATIO = float(
     os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_RATIO", "0.02")
 )
 HMSKORT_REGISTRY_MASS_CHANGE_MIN = int(os.environ.get("HMSKORT_REGISTRY_MASS_CHANGE_MIN", "20"))
+# The recompute on PostgreSQL writes status history and audit rows inside the database
+# (INSERT … SELECT); off, they are built in Python as on SQLite (the reference the tests compare).
+HMSKORT_RECOMPUTE_IN_DATABASE = env_bool("HMSKORT_RECOMPUTE_IN_DATABASE", True)
 
 # --- Card check and API (checks, api, integrations) ----------------------------------------------
 # Anonymous checks (page, QR landing, GET /api/v1/cards/{n}) per client IP and minute.

@@ -17,6 +17,7 @@ ADMIN = frozenset({"administrator"})
 SUPPORT = frozenset({"support", "administrator"})
 VERIFIER = frozenset({"verifier", "administrator"})
 PRODUCTION = frozenset({"production", "administrator"})
+INVOICE_READERS = frozenset({"support", "administrator"})
 
 # url name -> (method, the roles allowed, the status an allowed request gets).
 # Administrators may use everything.
@@ -37,6 +38,15 @@ MATRIX: dict[str, tuple[str, frozenset[str], int]] = {
     "batch_file": ("get", PRODUCTION, 200),
     "batch_preview": ("get", PRODUCTION, 404),
     "packing_list": ("get", PRODUCTION, 404),
+    "invoices": ("get", INVOICE_READERS, 200),
+    # Nothing shipped waits for an invoice: the page says so, nothing is made.
+    "invoices_make": ("post", ADMIN, 302),
+    "invoices_csv": ("get", INVOICE_READERS, 200),
+    "invoice": ("get", INVOICE_READERS, 200),
+    # No card chosen: the form says so, nothing is credited.
+    "invoice_credit": ("post", ADMIN, 400),
+    "invoice_xml": ("get", INVOICE_READERS, 200),
+    "credit_note_xml": ("get", INVOICE_READERS, 404),
     "news": ("get", SUPPORT, 200),
     "news_new": ("get", SUPPORT, 200),
     "news_item": ("get", SUPPORT, 200),
@@ -58,7 +68,58 @@ def world():
     news = NewsItem.objects.create(
         title_nb="Utkast", title_en="Draft", body_nb="Tekst", body_en="Text", is_published=False
     )
-    return {"card": card, "company": card.company, "batch": batch, "news": news}
+    return {
+        "card": card,
+        "company": card.company,
+        "batch": batch,
+        "news": news,
+        "invoice": _an_invoice(card),
+    }
+
+
+def _an_invoice(card):
+    """An invoice as stored (the way to one is covered in tests/orders/test_invoicing.py)."""
+    from decimal import Decimal
+
+    from hmskort.orders.models import Invoice, Order
+
+    order = Order.objects.create(
+        company=card.company,
+        card_type=card.card_type,
+        ordered_by=card.holder,
+        ordered_by_name="Test",
+        idempotency_key="access-matrix-order-0001",
+        unit_price_ex_vat=Decimal("104.00"),
+        vat_rate=Decimal("0.250"),
+        delivery_recipient="Test",
+        delivery_street="Gata 1",
+        delivery_postcode="0150",
+        delivery_city="Oslo",
+    )
+    return Invoice.objects.create(
+        number=1,
+        order=order,
+        company=card.company,
+        issue_date=card.issued_on,
+        due_date=card.issued_on,
+        vat_rate=Decimal("0.250"),
+        net_amount=Decimal("0"),
+        vat_amount=Decimal("0"),
+        gross_amount=Decimal("0"),
+        buyer_orgnr=card.company.orgnr,
+        buyer_name=card.company.name,
+        seller={
+            "name": "Utsteder",
+            "orgnr": "910000004",
+            "vat_number": "NO910000004MVA",
+            "street": "Gata 1",
+            "postcode": "0150",
+            "city": "Oslo",
+            "country": "NO",
+            "account": "",
+        },
+        created_by="test",
+    )
 
 
 ARGS = {
@@ -73,6 +134,10 @@ ARGS = {
     "batch_file": lambda w: {"pk": w["batch"].pk, "kind": "csv"},
     "batch_preview": lambda w: {"pk": w["batch"].pk, "line_pk": 999999},
     "packing_list": lambda w: {"pk": 999999},
+    "invoice": lambda w: {"number": w["invoice"].number},
+    "invoice_credit": lambda w: {"number": w["invoice"].number},
+    "invoice_xml": lambda w: {"number": w["invoice"].number},
+    "credit_note_xml": lambda w: {"number": 999999},
     "news_item": lambda w: {"pk": w["news"].pk},
     "news_publishing": lambda w: {"pk": w["news"].pk},
     # An object that need not exist: the gate comes first.

@@ -217,3 +217,20 @@ def test_an_unknown_reason_code_is_shown_as_itself_rather_than_failing():
     assert reason_title("a_reason_from_a_newer_version") == "a_reason_from_a_newer_version"
     assert reason_text("a_reason_from_a_newer_version") == "a_reason_from_a_newer_version"
     assert reason_title("employment_ended") != "employment_ended"
+
+
+@given(facts_strategy)
+def test_a_date_counts_only_by_being_before_on_or_after_today(facts):
+    # The recompute evaluates each distinct set of facts once, with dates reduced to this.
+    def side(date):
+        if date is None:
+            return None
+        return facts.today + dt.timedelta(days=(date > facts.today) - (date < facts.today))
+
+    reduced = dataclasses.replace(
+        facts,
+        expires_on=side(facts.expires_on),
+        residence_permit_until=side(facts.residence_permit_until),
+        deleted_on=side(facts.deleted_on),
+    )
+    assert evaluate(reduced) == evaluate(facts)

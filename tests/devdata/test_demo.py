@@ -88,3 +88,17 @@ def test_loading_the_demo_twice_places_no_order_twice(tmp_path, demo):
     again = json.loads((tmp_path / "again.json").read_text())
     assert Order.objects.count() == count
     assert len(again["upload_links"]) == len(demo["upload_links"])
+
+
+def test_the_demo_has_a_shipped_order_with_its_invoice(demo, tmp_path):
+    from hmskort.orders.models import Invoice
+
+    (invoice,) = demo["invoices"]
+    stored = Invoice.objects.get(number=invoice["number"])
+    assert stored.buyer_orgnr == invoice["orgnr"]
+    assert len(invoice["cards"]) == 2
+    assert invoice["gross_amount"] == str(stored.gross_amount)
+    order = next(o for o in demo["orders"] if o["key"] == invoice["order_key"])
+    assert {c["state"] for c in order["cards"]} == {"issued"}
+    call_command("demo", output=str(tmp_path / "again.json"), stdout=StringIO())
+    assert Invoice.objects.count() == 1

@@ -85,6 +85,7 @@ def world():
         delivery_address=address,
         idempotency_key="access-matrix-order-key",
     ).order
+    _invoice(order)
     return {
         "acme": acme,
         "unit": unit,
@@ -96,6 +97,38 @@ def world():
         "line": order.lines.get(),
         **people,
     }
+
+
+def _invoice(order):
+    """An invoice of the order as stored (how one is made: tests/orders/test_invoicing.py)."""
+    from decimal import Decimal
+
+    from hmskort.orders.models import Invoice
+
+    Invoice.objects.create(
+        number=1,
+        order=order,
+        company=order.company,
+        issue_date=timezone.localdate(),
+        due_date=timezone.localdate(),
+        vat_rate=Decimal("0.250"),
+        net_amount=Decimal("104.00"),
+        vat_amount=Decimal("26.00"),
+        gross_amount=Decimal("130.00"),
+        buyer_orgnr=order.company.orgnr,
+        buyer_name=order.company.name,
+        seller={
+            "name": "Utsteder",
+            "orgnr": "910000004",
+            "vat_number": "NO910000004MVA",
+            "street": "Gata 1",
+            "postcode": "0150",
+            "city": "Oslo",
+            "country": "NO",
+            "account": "",
+        },
+        created_by="test",
+    )
 
 
 def company_urls(world):
@@ -116,6 +149,9 @@ def company_urls(world):
         "orders": f"/virksomheter/{acme.orgnr}/bestillinger/",
         "order": f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/",
         "order_cancel": f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/kanseller/",
+        "order_document": (
+            f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/invoice/1/ehf.xml"
+        ),
         "documents": (
             f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/kort/"
             f"{world['line'].pk}/legitimasjon/"
@@ -158,6 +194,7 @@ def test_a_delegate_in_force_sees_the_company_but_cannot_delegate_or_revoke(worl
         "orders": 200,
         "order": 200,
         "order_cancel": 200,
+        "order_document": 200,
         "documents": 200,
         "card": 200,
         "sub_unit_orders": 200,

@@ -23,11 +23,22 @@ class AuditEvent(models.Model):
     actor_kind = models.CharField(max_length=16)
     actor_ref = models.CharField(max_length=64, blank=True)
     actor_label = models.CharField(max_length=200, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
+    # Indexed in Meta (a plain index: nothing filters actions with LIKE).
+    action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=32)
     object_id = models.CharField(max_length=64)
+    # Indexed by (company, at) below, which also serves lookups by company alone. No foreign-key
+    # constraint in the database: a bulk writer (the recompute records tens of thousands of
+    # events at once) would pay a row lock on the company per event at commit. PROTECT still
+    # holds for every delete through Django (docs/architecture.md, "Audit").
     company = models.ForeignKey(
-        "companies.Company", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "companies.Company",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     data = models.JSONField(default=dict, blank=True)
 
@@ -36,7 +47,10 @@ class AuditEvent(models.Model):
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+        # Every index is written for each event (the recompute writes tens of thousands at a
+        # time): each one here serves a query (docs/architecture.md, "Audit").
         indexes = [
+            models.Index(fields=["action"], name="audit_event_action_idx"),
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["company", "at"]),
         ]

@@ -32,6 +32,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("backoffice:verification", _("Verification"), (R.VERIFIER,)),
     Section("backoffice:production", _("Production and shipping"), (R.PRODUCTION,)),
     Section("backoffice:support", _("Support"), (R.SUPPORT,)),
+    Section("backoffice:invoices", _("Invoicing"), (R.SUPPORT, R.ADMINISTRATOR)),
     Section("backoffice:news", _("News"), (R.SUPPORT,)),
     Section("backoffice:prices", _("Prices"), (R.ADMINISTRATOR,)),
     Section("backoffice:maintenance", _("Maintenance windows"), (R.ADMINISTRATOR,)),

@@ -2,6 +2,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import fulfilment_views as fv
+from . import invoicing_views as iv
 from . import maintenance, news, prices, views
 
 app_name = "backoffice"
@@ -28,6 +29,13 @@ urlpatterns = [
         name="batch_preview",
     ),
     path(_("office/shipments/<int:pk>/packing-list/"), fv.packing_list, name="packing_list"),
+    path(_("office/invoices/"), iv.invoices, name="invoices"),
+    path(_("office/invoices/make/"), iv.invoices_make, name="invoices_make"),
+    path(_("office/invoices/export.csv"), iv.invoices_csv, name="invoices_csv"),
+    path(_("office/invoices/<int:number>/"), iv.invoice_detail, name="invoice"),
+    path(_("office/invoices/<int:number>/credit/"), iv.invoice_credit, name="invoice_credit"),
+    path(_("office/invoices/<int:number>/ehf.xml"), iv.invoice_xml, name="invoice_xml"),
+    path(_("office/credit-notes/<int:number>/ehf.xml"), iv.credit_note_xml, name="credit_note_xml"),
     path(_("office/prices/"), prices.prices, name="prices"),
     path(_("office/news/"), news.news_list, name="news"),
     path(_("office/news/new/"), news.news_new, name="news_new"),

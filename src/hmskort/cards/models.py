@@ -108,7 +108,18 @@ class Card(models.Model):
 class CardStatusChange(models.Model):
     """Every change of a card's validity or reasons, with its time: since when, and why."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="status_changes")
+    # Indexed by (card, at) below, which also serves lookups by card alone. No foreign-key
+    # constraint in the database: the recompute writes tens of thousands of rows at once, and
+    # the constraint would lock each card row again at commit. Only the recompute and the
+    # lifecycle write these rows, for cards they just read; deleting a card through Django
+    # still deletes its history (CASCADE) (docs/cards.md, "Recompute").
+    card = models.ForeignKey(
+        Card,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        db_index=False,
+        db_constraint=False,
+    )
     at = models.DateTimeField(db_index=True)
     valid = models.BooleanField()
     reasons = models.JSONField(default=list)

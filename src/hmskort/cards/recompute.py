@@ -18,15 +18,17 @@ import datetime as dt
 import functools
 import json
 import logging
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from hmskort.audit.services import Actor, record_many
+from hmskort.audit.services import Actor, record_many, record_select
 from hmskort.bulk import copy_rows
 from hmskort.companies.models import OWNER_WORKER_FORMS, OWNER_WORKER_ROLE_CODES, Company, Role
 from hmskort.people.models import Employment, Person
@@ -42,6 +44,9 @@ log = logging.getLogger(__name__)
 __all__ = ["recompute_all", "recompute_cards", "refresh_cards"]
 
 CHUNK_SIZE = 20000
+AUDIT_ACTION = "card.validity_changed"
+AUDIT_OBJECT_TYPE = "cards.card"
+_VERDICT_TABLE = "hmskort_card_verdict"
 _ID_BATCH = 900  # ids per IN (...) on SQLite
 
 _FACT_COLUMNS = (
@@ -246,25 +251,64 @@ class _Changed:
     was_reasons: tuple[str, ...]
 
 
+# Every fact column of a row the rules read except the unit's number and the dates (the key of
+# `_evaluate_rows` adds those as "read or not" and before/on/after today).
+_KEY_FACTS = operator.itemgetter(2, 7, 8, 9, 10, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24)
+
+
+def _side(value: Any, today: dt.date) -> int:
+    """-1, 0 or 1: the date before, on or after today."""
+    if type(value) is not dt.date:
+        value = _as_date(value)
+    return int(value > today) - int(value < today)
+
+
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
+    """The cards whose verdict differs from the stored one.
+
+    Cards share facts (a company's cards, the same state): each distinct set of facts is
+    evaluated once per call. `evaluate` is pure and compares dates only with `today`
+    (rules.py), so the key holds every fact it reads, each date as before/on/after today."""
     changed = []
+    verdicts: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
     for row in rows:
-        verdict = evaluate(facts_from_row(row, today))
-        was_valid, was_reasons = bool(row[4]), _as_reasons(row[5])
-        if verdict.valid != was_valid or verdict.reasons != was_reasons:
+        expires_on, permit_until, deleted_on = row[3], row[11], row[17]
+        key = (
+            _KEY_FACTS(row),
+            row[15] is None,  # read from Enhetsregisteret or not
+            None if expires_on is None else _side(expires_on, today),
+            None if permit_until is None else _side(permit_until, today),
+            None if deleted_on is None else _side(deleted_on, today),
+        )
+        known = verdicts.get(key)
+        if known is None:
+            verdict = evaluate(facts_from_row(row, today))
+            known = verdicts[key] = (verdict.valid, verdict.reasons)
+        valid, reasons = known
+        stored = row[5]
+        was_valid = bool(row[4])
+        if type(stored) is str:
+            same = _reasons_from_text(stored) == reasons
+        else:
+            same = _as_reasons(stored) == reasons
+        if valid != was_valid or not same:
             changed.append(
                 _Changed(
                     card_id=row[0],
                     number=row[1],
                     company_id=row[6],
                     state=row[2],
-                    valid=verdict.valid,
-                    reasons=verdict.reasons,
+                    valid=valid,
+                    reasons=reasons,
                     was_valid=was_valid,
-                    was_reasons=was_reasons,
+                    was_reasons=_as_reasons(stored),
                 )
             )
     return changed
+
+
+def _actor(cause: str) -> Actor:
+    return Actor(kind="system", ref="recompute", label=cause[:200])
 
 
 def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> list[_Changed]:
@@ -280,44 +324,10 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
     ops = connection.ops
     now_db = ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":
-        # COPY the new values into a temporary table and update from it in one statement.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE IF NOT EXISTS hmskort_card_verdict "
-                "(id bigint PRIMARY KEY, valid boolean, reasons jsonb, state text, "
-                "was_valid boolean, was_reasons jsonb) ON COMMIT DROP"
-            )
-            columns = "id, valid, reasons, state, was_valid, was_reasons"
-            with cursor.cursor.copy(f"COPY hmskort_card_verdict ({columns}) FROM STDIN") as copy:
-                for c in changed:
-                    copy.write_row(
-                        (
-                            c.card_id,
-                            c.valid,
-                            _reasons_json(c.reasons),
-                            c.state,
-                            c.was_valid,
-                            _reasons_json(c.was_reasons),
-                        )
-                    )
-            cursor.execute(
-                f"""
-                UPDATE {table} AS c
-                   SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
-                       updated_at = %s
-                  FROM hmskort_card_verdict AS v
-                 WHERE c.id = v.id AND c.state = v.state AND c.valid = v.was_valid
-                   AND c.reasons = v.was_reasons
-             RETURNING c.id
-                """,  # noqa: S608
-                [now_db, now_db],
-            )
-            written = {row[0] for row in cursor.fetchall()}
-            cursor.execute("DELETE FROM hmskort_card_verdict")
-        if len(written) != len(changed):
-            changed = [c for c in changed if c.card_id in written]
-            if not changed:
-                return []
+        in_database = settings.HMSKORT_RECOMPUTE_IN_DATABASE
+        changed = _write_changes_pg(changed, cause=cause, now=now, in_database=in_database)
+        if not changed:
+            return []
     else:
         # SQLite: a write after another connection's commit fails (BUSY_SNAPSHOT) rather than
         # overwriting newer data, so a plain update is safe.
@@ -327,16 +337,28 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
                 "updated_at = %s WHERE id = %s",
                 [(c.valid, _reasons_json(c.reasons), now_db, now_db, c.card_id) for c in changed],
             )
-    cause64 = cause[:64]
+        _write_history_python(changed, cause=cause, now=now)
+    changes = [
+        CardValidityChange(
+            card_id=c.card_id, number=c.number, valid=c.valid, reasons=c.reasons, at=now
+        )
+        for c in changed
+    ]
+    transaction.on_commit(lambda: _send_changes(changes))
+    return changed
+
+
+def _write_history_python(changed: list[_Changed], *, cause: str, now: dt.datetime) -> None:
+    """The reference path: status history and audit rows built in Python, bulk-written."""
     copy_rows(
         CardStatusChange,
         ("card", "at", "valid", "reasons", "state", "cause"),
-        ((c.card_id, now, c.valid, _reasons_json(c.reasons), c.state, cause64) for c in changed),
+        ((c.card_id, now, c.valid, _reasons_json(c.reasons), c.state, cause[:64]) for c in changed),
     )
     record_many(
-        actor=Actor(kind="system", ref="recompute", label=cause[:200]),
-        action="card.validity_changed",
-        object_type="cards.card",
+        actor=_actor(cause),
+        action=AUDIT_ACTION,
+        object_type=AUDIT_OBJECT_TYPE,
         at=now,
         events=(
             (
@@ -347,13 +369,85 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
             for c in changed
         ),
     )
-    changes = [
-        CardValidityChange(
-            card_id=c.card_id, number=c.number, valid=c.valid, reasons=c.reasons, at=now
+
+
+def _write_changes_pg(
+    changed: list[_Changed], *, cause: str, now: dt.datetime, in_database: bool
+) -> list[_Changed]:
+    """PostgreSQL: only the verdicts travel (COPY into a temporary table); the card update, the
+    status history and the audit rows are each one statement inside the database
+    (`UPDATE … FROM`, `INSERT … SELECT`). With `in_database` off (setting
+    HMSKORT_RECOMPUTE_IN_DATABASE) the history and audit rows are built in Python as on SQLite:
+    the reference the tests compare with. Returns the cards written."""
+    table = Card._meta.db_table
+    history = CardStatusChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_VERDICT_TABLE} "
+            "(id bigint PRIMARY KEY, company_id bigint, valid boolean, reasons jsonb, "
+            "state text, was_valid boolean, was_reasons jsonb) ON COMMIT DROP"
         )
-        for c in changed
-    ]
-    transaction.on_commit(lambda: _send_changes(changes))
+        columns = "id, company_id, valid, reasons, state, was_valid, was_reasons"
+        with cursor.cursor.copy(f"COPY {_VERDICT_TABLE} ({columns}) FROM STDIN") as copy:
+            for c in changed:
+                copy.write_row(
+                    (
+                        c.card_id,
+                        c.company_id,
+                        c.valid,
+                        _reasons_json(c.reasons),
+                        c.state,
+                        c.was_valid,
+                        _reasons_json(c.was_reasons),
+                    )
+                )
+        # Written only if state, validity and reasons are still what the recompute read. The
+        # ids again as an array: the cards are found through the primary key (a bitmap scan
+        # in page order), not by scanning the whole table against the unanalysed temporary one.
+        cursor.execute(
+            f"""
+            UPDATE {table} AS c
+               SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
+                   updated_at = %s
+              FROM {_VERDICT_TABLE} AS v
+             WHERE c.id = ANY(%s) AND c.id = v.id AND c.state = v.state
+               AND c.valid = v.was_valid AND c.reasons = v.was_reasons
+         RETURNING c.id
+            """,  # noqa: S608
+            [now, now, [c.card_id for c in changed]],
+        )
+        written = {row[0] for row in cursor.fetchall()}
+        if len(written) != len(changed):
+            changed = [c for c in changed if c.card_id in written]
+            cursor.execute(
+                f"DELETE FROM {_VERDICT_TABLE} WHERE NOT (id = ANY(%s))",  # noqa: S608
+                [sorted(written)],
+            )
+        if changed and not in_database:
+            _write_history_python(changed, cause=cause, now=now)
+        elif changed:
+            cursor.execute(
+                f"""
+                INSERT INTO {history} (card_id, at, valid, reasons, state, cause)
+                SELECT id, %s, valid, reasons, state, %s FROM {_VERDICT_TABLE}
+                """,  # noqa: S608
+                [now, cause[:64]],
+            )
+            record_select(
+                actor=_actor(cause),
+                action=AUDIT_ACTION,
+                object_type=AUDIT_OBJECT_TYPE,
+                at=now,
+                select=f"""
+                    SELECT id::text, company_id,
+                           jsonb_build_object('valid', valid, 'reasons', reasons,
+                                              'previous_valid', was_valid,
+                                              'previous_reasons', was_reasons, 'cause', %s::text)
+                      FROM {_VERDICT_TABLE}
+                """,  # noqa: S608
+                params=[cause],
+            )
+        cursor.execute(f"DELETE FROM {_VERDICT_TABLE}")  # noqa: S608
     return changed
 
 

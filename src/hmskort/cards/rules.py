@@ -7,6 +7,10 @@ what to do about it. Both are translated lazily (nb and en).
 
 Reasons come in a fixed order: the card's own lifecycle first, then the company's registration
 duties, then the worker's.
+
+Dates in the facts are only ever compared with `today`: a date counts only by being before, on
+or after it. The recompute relies on this (it evaluates each distinct set of facts once, dates
+reduced to that), and a test checks it; a rule that needs more of a date must change both.
 """
 
 from __future__ import annotations

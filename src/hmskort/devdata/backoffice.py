@@ -114,3 +114,83 @@ def production_batch(*, company: Company, orderer: Person) -> dict[str, Any]:
         ],
     }
     return {"pdf": str(path), "cards": numbers, "id": batch.pk, "order": order}
+
+
+INVOICED_ORDER_KEY = "demo-order-invoiced"
+INVOICED_HOLDERS = (("Kristin", dt.date(1992, 6, 15)), ("Lars", dt.date(1993, 6, 15)))
+
+
+def invoiced_order(*, company: Company, orderer: Person) -> dict[str, Any]:
+    """An order of Demo Bygg AS taken the whole way: verified, produced, shipped (its cards
+    issued) and invoiced, so the invoicing pages show an invoice. Idempotent."""
+    from hmskort.orders import invoicing
+
+    address = DeliveryAddress.objects.filter(company=company).order_by("pk").first()
+    result = services.order_place(
+        company=company,
+        orderer=orderer,
+        holders=[
+            services.Holder(
+                national_id=_national_id(born), given_name=given, family_name=FAMILY_NAME
+            )
+            for given, born in INVOICED_HOLDERS
+        ],
+        delivery_address=address,
+        idempotency_key=INVOICED_ORDER_KEY,
+    )
+    lines = list(result.order.lines.select_related("card").order_by("pk"))
+    verifier = Actor.staff("demo-verifier")
+    for line in lines:
+        if line.card.state == "awaiting_documents":
+            services.documents_submit(
+                line=line,
+                upload=DocumentsUpload(
+                    photo=_jpeg(700, 900, (190, 175, 160)),
+                    document_kind="passport",
+                    document_front=_jpeg(1000, 700, (200, 210, 230)),
+                ),
+                actor=ACTOR,
+                uploaded_by="orderer",
+            )
+            line.refresh_from_db()
+        if line.card.state == "awaiting_verification":
+            fulfilment.verification_approve(line=line, staff="demo-verifier", actor=verifier)
+    production = Actor.staff("demo-production")
+    batch = ProductionBatch.objects.filter(items__line__in=lines).first()
+    if batch is None:
+        batch = fulfilment.batch_create(
+            staff="demo-production", actor=production, line_ids=[line.pk for line in lines]
+        )
+    if batch.status == ProductionBatch.Status.CREATED:
+        batch = fulfilment.batch_mark_produced(batch=batch, actor=production)
+    if batch.status == ProductionBatch.Status.PRODUCED:
+        fulfilment.batch_ship(batch=batch, actor=production)
+    invoicing.invoice_order(
+        order=result.order, actor=Actor.staff("demo-administrator"), staff="demo-administrator"
+    )
+    lines = list(result.order.lines.select_related("card", "holder").order_by("pk"))
+    invoices = [
+        {
+            "number": inv.number,
+            "order_key": INVOICED_ORDER_KEY,
+            "orgnr": company.orgnr,
+            "gross_amount": str(inv.gross_amount),
+            "cards": [line.card_number for line in inv.lines.order_by("position")],
+        }
+        for inv in result.order.invoices.order_by("number")
+    ]
+    order = {
+        "key": INVOICED_ORDER_KEY,
+        "orgnr": company.orgnr,
+        "status": selectors.order_progress(result.order, [ln.card.state for ln in lines]),
+        "cards": [
+            {
+                "number": ln.card.number,
+                "holder_name": ln.holder.full_name,
+                "state": ln.card.state,
+                "cancelled": ln.cancelled_at is not None,
+            }
+            for ln in lines
+        ],
+    }
+    return {"order": order, "invoices": invoices}

@@ -20,5 +20,7 @@ register(
         "batch.produced": _("Batch produced"),
         "batch.shipped": _("Batch shipped"),
         "batch.delivered": _("Batch delivered"),
+        "invoice.issued": _("Invoice made"),
+        "invoice.credited": _("Credit note made"),
     }
 )

@@ -154,3 +154,10 @@ class UploadLink(models.Model):
 
 
 from .fulfilment_models import BatchItem, ProductionBatch, Shipment, VerificationDecision  # noqa: E402, F401
+from .invoicing_models import (  # noqa: E402, F401
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    NumberSeries,
+)

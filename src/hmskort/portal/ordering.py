@@ -37,6 +37,7 @@ from hmskort.companies.services import (
     delivery_address_update,
 )
 from hmskort.identifiers import mask_national_id
+from hmskort.orders import ehf, invoicing
 from hmskort.orders import selectors as order_reads
 from hmskort.orders import services as orders
 from hmskort.people.selectors import current_employees
@@ -473,9 +474,31 @@ def order_detail(request: PersonRequest, company: Company, access, pk: int) -> H
             "progress": PROGRESS_LABELS[progress],
             "totals": order_reads.order_totals(order, count=order.n_active),
             "can_cancel": any(row["cancellable"] for row in lines),
+            "invoices": invoicing.documents_of_order(order),
             "link_form": LinkForm(),
         },
     )
+
+
+@require_GET
+@company_view
+def order_document(
+    request: PersonRequest, company: Company, access, pk: int, kind: str, number: int
+) -> HttpResponse:
+    """An invoice or credit note of the order, as EHF (PEPPOL BIS Billing 3.0 UBL XML)."""
+    order = _order_of(company, pk)
+    invoices = invoicing.documents_of_order(order)
+    content = b""
+    if kind == "invoice":
+        content = next((ehf.invoice_xml(i) for i in invoices if i.number == number), b"")
+    elif kind == "credit-note":
+        notes = [n for i in invoices for n in i.credit_notes.all() if n.number == number]
+        content = ehf.credit_note_xml(notes[0]) if notes else b""
+    if not content:
+        raise Http404
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-{number}.xml"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -34,6 +34,11 @@ urlpatterns = [
     path(_("companies/<str:orgnr>/orders/"), ordering.order_list, name="orders"),
     path(_("companies/<str:orgnr>/orders/<int:pk>/"), ordering.order_detail, name="order"),
     path(
+        _("companies/<str:orgnr>/orders/<int:pk>/<slug:kind>/<int:number>/ehf.xml"),
+        ordering.order_document,
+        name="order_document",
+    ),
+    path(
         _("companies/<str:orgnr>/orders/<int:pk>/cancel/"),
         ordering.order_cancel,
         name="order_cancel",

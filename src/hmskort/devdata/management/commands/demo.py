@@ -35,6 +35,10 @@ class Command(BaseCommand):
         batch = backoffice_demo.production_batch(company=company, orderer=orderer)
         data["orders"].append(batch.pop("order"))
         data["batch"] = batch
+        # Invoicing: one order of Demo Bygg AS shipped and invoiced.
+        invoiced = backoffice_demo.invoiced_order(company=company, orderer=orderer)
+        data["orders"].append(invoiced["order"])
+        data["invoices"] = invoiced["invoices"]
         path = options["output"] or settings.VAR_DIR / "demo.json"
         with open(path, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2, ensure_ascii=False)
