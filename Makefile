@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Development commands run with DEBUG on unless told otherwise; the tests always with it off.
 export DEBUG ?= 1
-APPS := accounts api audit backoffice cards checks companies integrations orders people portal registries site
+APPS := accounts alerts api audit backoffice cards checks companies integrations orders people portal registries site
 
 .PHONY: run serve test lint format messages _messages install consumer clean mutate
 

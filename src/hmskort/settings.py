@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "hmskort.cards",
     "hmskort.registries",
     "hmskort.orders",
+    "hmskort.alerts",
     "hmskort.accounts",
     "hmskort.portal",
     "hmskort.checks",
@@ -382,6 +383,10 @@ HMSKORT_ALLOW_TEST_IDENTITIES = env_bool("HMSKORT_ALLOW_TEST_IDENTITIES", DEBUG 
 HMSKORT_CARD_VALIDITY_YEARS = 2
 # Secure upload links for workers: days until they expire, wrong birth dates before the lock,
 # requests per client IP and minute.
+# Alert e-mails to the companies' orderers (docs/alerts.md): the daily job's local time, after
+# the nightly recompute (00:05) and the register reads.
+HMSKORT_ALERTS_HOUR = int(os.environ.get("HMSKORT_ALERTS_HOUR", "6"))
+HMSKORT_ALERTS_MINUTE = int(os.environ.get("HMSKORT_ALERTS_MINUTE", "0"))
 HMSKORT_UPLOAD_LINK_DAYS = int(os.environ.get("HMSKORT_UPLOAD_LINK_DAYS", "14"))
 HMSKORT_UPLOAD_LINK_MAX_TRIES = 5
 HMSKORT_UPLOAD_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_UPLOAD_RATE_PER_MINUTE", "30"))

@@ -6,11 +6,14 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from hmskort.cards.models import CardType
+from hmskort.cards.models import Card, CardType
 from hmskort.companies.models import Company
 from hmskort.people.models import Person
 
 from .models import Order, OrderLine, Price
+
+# A card may be renewed (a new card ordered in its place) from this many days before it expires.
+RENEWAL_WITHIN_DAYS = 60
 
 
 def current_prices(*, on: dt.date | None = None) -> list[Price]:
@@ -132,17 +135,27 @@ def card_states_for_orders(order_ids: list[int]) -> dict[int, list[str]]:
 
 
 def describe_holders(holders: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Name and masked number of each holder of a draft order (one query for known persons)."""
+    """Name and masked number of each holder of a draft order (one query for known persons),
+    and the number of the card a renewal replaces."""
+    from hmskort.cards.numbers import format_card_number
     from hmskort.identifiers import mask_national_id
     from hmskort.people.models import Person
 
     ids = [h["person_id"] for h in holders if h.get("person_id")]
     known = {p.pk: p for p in Person.objects.filter(pk__in=ids)}
+    renewing = [h["renews_card_id"] for h in holders if h.get("renews_card_id")]
+    renewed = {
+        pk: format_card_number(number)
+        for pk, number in Card.objects.filter(pk__in=renewing).values_list("pk", "number")
+    }
     rows = []
     for holder in holders:
         person = known.get(holder.get("person_id") or 0)
         if person is not None:
-            rows.append({"name": person.full_name, "masked": mask_national_id(person.national_id)})
+            row = {"name": person.full_name, "masked": mask_national_id(person.national_id)}
+            if holder.get("renews_card_id") in renewed:
+                row["renews"] = renewed[holder["renews_card_id"]]
+            rows.append(row)
         else:
             rows.append(
                 {
@@ -189,6 +202,9 @@ def holder_problems(
     problems: list[str] = []
     seen: set[str] = set()
     for holder in holders:
+        if holder.get("renews_card_id"):
+            # A renewal orders the new card in place of the old one (checked when placed).
+            with_card.discard(holder.get("person_id") or 0)
         person = by_id.get(holder.get("person_id") or 0) or by_number.get(
             holder.get("national_id", "")
         )
@@ -216,6 +232,22 @@ def order_by_key(key: str, *, ordered_by: Person) -> Order | None:
     if not key:
         return None
     return Order.objects.filter(idempotency_key=key, ordered_by=ordered_by).first()
+
+
+def renewable_cards(company: Company, *, today: dt.date | None = None) -> QuerySet[Card]:
+    """The company's issued cards that may be renewed now: they expire within 60 days (or have
+    expired) and no card has been ordered in their place yet. Soonest first."""
+    today = today or timezone.localdate()
+    return (
+        Card.objects.filter(
+            company=company.main_unit,
+            state="issued",
+            expires_on__lte=today + dt.timedelta(days=RENEWAL_WITHIN_DAYS),
+            replaced_by__isnull=True,
+        )
+        .select_related("holder", "card_type")
+        .order_by("expires_on", "holder__family_name", "holder__given_name", "pk")
+    )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from hmskort.people import services as people
 from hmskort.people.models import Person
 
 from .models import Order, OrderLine, Price, UploadLink
-from .selectors import OrdererContact, last_orderer_contact, price_in_force
+from .selectors import RENEWAL_WITHIN_DAYS, OrdererContact, last_orderer_contact, price_in_force
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class Holder:
     family_name: str = ""
     email: str = ""
     language: str = "nb"
+    # A renewal: the card (of this person, from this company) the new card takes the place of.
+    renews_card_id: int | None = None
 
 
 @dataclass
@@ -174,14 +176,17 @@ def _resolve_holders(holders: list[Holder], *, actor: Actor, main: Company) -> l
         )
     persons: list[Person] = []
     for holder in holders:
-        if holder.person_id:
-            person = Person.objects.filter(pk=holder.person_id).first()
-            known = person is not None and (
-                person.employments.filter(main_unit=main).exists()
-                or OrderLine.objects.filter(order__company=main, holder=person).exists()
+        if holder.renews_card_id:
+            person = _renewed_card(holder, main).holder
+        elif holder.person_id:
+            found = Person.objects.filter(pk=holder.person_id).first()
+            known = found is not None and (
+                found.employments.filter(main_unit=main).exists()
+                or OrderLine.objects.filter(order__company=main, holder=found).exists()
             )
-            if not known or person is None:
+            if not known or found is None:
                 raise OrderRefused(_("Choose people from the list of employees."), code="unknown")
+            person = found
         else:
             person = people.person_record(
                 national_id=holder.national_id,
@@ -196,6 +201,38 @@ def _resolve_holders(holders: list[Holder], *, actor: Actor, main: Company) -> l
             )
         persons.append(person)
     return persons
+
+
+def renewable(card: Card, *, today: dt.date | None = None) -> bool:
+    """An issued card that expires within RENEWAL_WITHIN_DAYS (or has expired) and has no
+    replacement ordered yet."""
+    today = today or timezone.localdate()
+    return (
+        card.state == S.ISSUED
+        and card.expires_on is not None
+        and card.expires_on <= today + dt.timedelta(days=RENEWAL_WITHIN_DAYS)
+        and not Card.objects.filter(replaces=card).exists()
+    )
+
+
+def _renewed_card(holder: Holder, main: Company) -> Card:
+    card = (
+        Card.objects.select_related("holder", "card_type")
+        .filter(pk=holder.renews_card_id or 0, company=main)
+        .first()
+    )
+    if card is None or (holder.person_id and card.holder_id != holder.person_id):
+        raise OrderRefused(_("Choose cards from the company's list of cards."), code="unknown")
+    if not renewable(card):
+        raise OrderRefused(
+            _(
+                "Card %(number)s cannot be renewed: only an issued card that expires within "
+                "%(days)s days, and is not renewed already, can be."
+            )
+            % {"number": card.number, "days": RENEWAL_WITHIN_DAYS},
+            code="not_renewable",
+        )
+    return card
 
 
 def _request_register_lookup(company: Company) -> None:
@@ -274,6 +311,7 @@ def _place(
         card_type=card_type,
         ordered_by=orderer,
         ordered_by_name=orderer.full_name,
+        kind="renewal" if holders and all(h.renews_card_id for h in holders) else "order",
         orderer_email=contact.email,
         orderer_language=contact.language,
         idempotency_key=key,
@@ -290,7 +328,10 @@ def _place(
     persons = _resolve_holders(holders, actor=actor, main=main)
     links: dict[int, str] = {}
     for holder, person in zip(holders, persons, strict=True):
-        card = cards.card_order(actor=actor, company=main, holder=person, card_type=card_type)
+        if holder.renews_card_id:
+            card = _renew(holder, main=main, card_type=card_type, actor=actor)
+        else:
+            card = cards.card_order(actor=actor, company=main, holder=person, card_type=card_type)
         card = cards.card_transition(card=card, to_state=S.AWAITING_DOCUMENTS, actor=actor)
         line = OrderLine.objects.create(
             order=order,
@@ -316,6 +357,49 @@ def _place(
     )
     _request_register_lookup(main)
     return OrderResult(order=order, created=True, links=links)
+
+
+def _renew(holder: Holder, *, main: Company, card_type: CardType, actor: Actor) -> Card:
+    """A new card in place of an expiring one (same person, same card type); the old card stays
+    valid until the new one is issued, then becomes `replaced`."""
+    old = Card.objects.select_for_update().get(pk=_renewed_card(holder, main).pk)
+    if not renewable(old):  # renewed by another order meanwhile
+        raise OrderRefused(
+            _("Card %(number)s is renewed already.") % {"number": old.number}, code="renewed"
+        )
+    if old.card_type_id != card_type.pk:
+        raise OrderRefused(
+            _("%(company)s now orders %(card_type)s; order a new card instead of renewing.")
+            % {"company": main.name, "card_type": card_type.name()},
+            code="card_type",
+        )
+    return cards.card_replace(card=old, actor=actor)
+
+
+def order_renew(
+    *,
+    company: Company,
+    orderer: Person,
+    card_ids: list[int],
+    delivery_address: DeliveryAddress | None,
+    idempotency_key: str,
+) -> OrderResult:
+    """Renew expiring cards in one order: a new card for each (the same person and card type),
+    placed like any order (price in force, delivery address, the form's one-time key)."""
+    main = company.main_unit
+    holders = []
+    for card_id in card_ids:
+        card = Card.objects.filter(pk=card_id, company=main).only("pk", "holder_id").first()
+        if card is None:
+            raise OrderRefused(_("Choose cards from the company's list of cards."), code="unknown")
+        holders.append(Holder(person_id=card.holder_id, renews_card_id=card.pk))
+    return order_place(
+        company=company,
+        orderer=orderer,
+        holders=holders,
+        delivery_address=delivery_address,
+        idempotency_key=idempotency_key,
+    )
 
 
 # --- The employee's secure upload link --------------------------------------------------------

@@ -290,3 +290,72 @@ class CsvOrderForm(forms.Form):
         cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
             (a.pk, ", ".join(a.lines())) for a in addresses
         ]
+
+
+class AlertSettingsForm(forms.Form):
+    """A person's e-mail alerts for one company; the rules (an address while an alert is on)
+    are checked here for the page and again by the service."""
+
+    invalid_digest = forms.BooleanField(
+        label=_("A daily e-mail listing the cards that are no longer valid, with the reasons"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "ds-input"}),
+    )
+    expiry = forms.BooleanField(
+        label=_("An e-mail when cards expire within 60 days, and again within 30 days"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "ds-input"}),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address for alerts"),
+        required=False,
+        max_length=254,
+        error_messages={"invalid": _("Enter an e-mail address such as name@example.no.")},
+        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "email"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mails"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.Select(attrs={"class": "ds-input"}),
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        wanted = data.get("invalid_digest") or data.get("expiry")
+        if wanted and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", _("Enter the e-mail address the alerts should go to."))
+        return data
+
+    def mark_invalid_fields(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(
+                    {"aria-invalid": "true", "aria-describedby": f"{self[name].auto_id}-error"}
+                )
+
+
+class RenewForm(forms.Form):
+    """Renewal in one step: which expiring cards, and where to send the new ones."""
+
+    cards = forms.TypedMultipleChoiceField(
+        label=_("Cards to renew"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose at least one card to renew.")},
+    )
+    delivery_address = forms.TypedChoiceField(
+        label=_("Delivery address"),
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose a delivery address.")},
+    )
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, cards=(), addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["cards"]).choices = [
+            (card.pk, card.label) for card in cards
+        ]
+        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
+            (a.pk, ", ".join(a.lines())) for a in addresses
+        ]

@@ -391,6 +391,9 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
             "totals": totals,
             "key": draft["key"],
             "errors": errors,
+            "back_url": reverse(
+                "portal:renew" if draft.get("renewal") else "portal:order_new", args=[company.orgnr]
+            ),
             "form": contact_form,
         },
         status=400 if errors or contact_form.errors else 200,

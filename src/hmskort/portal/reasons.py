@@ -1,67 +1,7 @@
-"""Where each reason for an invalid card is put right: the register (or the issuer) and a link.
+"""The reasons for an invalid card in plain words: moved to `hmskort.cards.reasons` so the alert
+e-mails (a domain app) and the portal's pages share one wording. Imported from here by the
+portal's pages, as before."""
 
-Display facts for the employer's pages; the reasons themselves (what is wrong, what to do) are
-the validity rules' own words (`cards.rules.reason_title`, `reason_text`)."""
+from hmskort.cards.reasons import BRREG, WHERE, Where, explain
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
-
-from hmskort.cards.rules import reason_text, reason_title
-
-
-@dataclass(frozen=True)
-class Where:
-    name: str | Promise
-    url: str
-
-
-BRREG = Where(_("Enhetsregisteret (the Brønnøysund Register Centre)"), "https://www.brreg.no/")
-VAT = Where(
-    _("The VAT register (the Tax Administration)"),
-    "https://www.skatteetaten.no/bedrift-og-organisasjon/avgifter/mva/",
-)
-STAFFING = Where(
-    _("The register of staffing agencies (Arbeidstilsynet)"),
-    "https://www.arbeidstilsynet.no/registre/bemanningsforetak/",
-)
-CLEANING = Where(
-    _("The cleaning register (Arbeidstilsynet)"),
-    "https://www.arbeidstilsynet.no/registre/renholdsregisteret/",
-)
-AAREG = Where(
-    _("Aa-registeret, through the a-melding"),
-    "https://www.skatteetaten.no/bedrift-og-organisasjon/arbeidsgiver/a-meldingen/",
-)
-FOLKEREG = Where(
-    _("Folkeregisteret (the Tax Administration)"),
-    "https://www.skatteetaten.no/person/folkeregister/",
-)
-UDI = Where(_("The Directorate of Immigration (UDI)"), "https://www.udi.no/")
-
-WHERE: dict[str, Where] = {
-    "company_not_found": BRREG,
-    "company_deleted": BRREG,
-    "company_bankrupt": BRREG,
-    "company_forcibly_dissolved": BRREG,
-    "not_in_vat_register": VAT,
-    "staffing_not_approved": STAFFING,
-    "cleaning_not_approved": CLEANING,
-    "employment_not_reported": AAREG,
-    "employment_ended": AAREG,
-    "national_id_invalid": FOLKEREG,
-    "residence_permit_missing": UDI,
-}
-
-
-def explain(code: str) -> dict:
-    """What is wrong, what to do, and where (None for the card's own lifecycle)."""
-    return {
-        "code": code,
-        "title": reason_title(code),
-        "text": reason_text(code),
-        "where": WHERE.get(code),
-    }
+__all__ = ["BRREG", "WHERE", "Where", "explain"]

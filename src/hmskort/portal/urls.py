@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import employees, ordering, views
+from . import alerts, employees, ordering, renewal, views
 
 app_name = "portal"
 urlpatterns = [
@@ -78,4 +78,9 @@ urlpatterns = [
         employees.employees_export_xlsx,
         name="employees_export_xlsx",
     ),
+    path(_("companies/<str:orgnr>/alerts/"), alerts.alert_settings, name="alert_settings"),
+    path(
+        _("alerts/unsubscribe/<str:token>/"), alerts.alerts_unsubscribe, name="alerts_unsubscribe"
+    ),
+    path(_("companies/<str:orgnr>/renew/"), renewal.renew, name="renew"),
 ]

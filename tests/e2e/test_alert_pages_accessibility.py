@@ -1,0 +1,78 @@
+"""The alert settings page (also with its errors), the renewal page, the renewal summary and the
+unsubscribe page: no axe-core violation at 1280 and 390 px in both languages, no sideways scroll.
+(The same scan as tests/e2e/test_accessibility.py, over this feature's pages.)"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import override_settings
+
+from hmskort.alerts.services import unsubscribe_token
+from hmskort.audit.services import Actor
+from hmskort.companies.services import delivery_address_add
+from tests.e2e.test_accessibility import (  # noqa: F401 - fixtures
+    WIDTHS,
+    browser,
+    logged_in_context,
+    scan,
+    scrolls_sideways,
+    world,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_alert_and_renewal_pages_have_no_axe_violation_and_no_sideways_scroll(
+    live_server,
+    browser,  # noqa: F811 - the fixture imported above
+    world,  # noqa: F811 - the fixture imported above
+):
+    company, boss = world["company"], world["boss"]
+    delivery_address_add(
+        company=company,
+        actor=Actor.system("test"),
+        recipient="Acme Bygg AS",
+        street="Byggveien 2",
+        postcode="0150",
+        city="Oslo",
+    )
+    o = company.orgnr
+    token = unsubscribe_token(person_id=boss.pk, company_id=company.pk, kind="invalid")
+    problems = []
+
+    def check(page, label):
+        for violation in scan(page):
+            problems.append(f"{label}: {violation}")
+        if scrolls_sideways(page):
+            problems.append(f"{label}: scrolls sideways")
+
+    with override_settings(HMSKORT_TEST_LOGIN=True):
+        for width in WIDTHS:
+            anonymous = logged_in_context(browser, live_server, None, width)
+            logged_in = logged_in_context(browser, live_server, boss, width)
+            for prefix, alerts, renew, stop, save, go_on in (
+                ("/virksomheter", "varsler", "forny", "/varsler/avmelding", "Lagre", "Gå videre"),
+                ("/en/companies", "alerts", "renew", "/en/alerts/unsubscribe", "Save", "Continue"),
+            ):
+                page = logged_in.new_page()
+                page.goto(f"{live_server.url}{prefix}/{o}/{alerts}/")
+                check(page, f"{width}px {page.url}")
+                page.fill("#id_email", "")
+                page.check("#id_invalid_digest")
+                page.get_by_role("button", name=save).click()
+                page.wait_for_selector("#error-summary")
+                check(page, f"{width}px {page.url} with errors")
+                page.goto(f"{live_server.url}{prefix}/{o}/{renew}/")
+                check(page, f"{width}px {page.url}")
+                page.locator("input[name=cards]").first.check()
+                page.get_by_role("button", name=go_on).click()
+                page.wait_for_selector(".price-summary")
+                check(page, f"{width}px {page.url} (summary)")
+                page.close()
+                page = anonymous.new_page()
+                page.goto(f"{live_server.url}{stop}/{token}/")
+                check(page, f"{width}px {page.url}")
+                page.close()
+            anonymous.close()
+            logged_in.close()
+    assert problems == [], "\n".join(problems)
