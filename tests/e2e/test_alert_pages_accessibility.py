@@ -8,8 +8,6 @@ import pytest
 from django.test import override_settings
 
 from hmskort.alerts.services import unsubscribe_token
-from hmskort.audit.services import Actor
-from hmskort.companies.services import delivery_address_add
 from tests.e2e.test_accessibility import (  # noqa: F401 - fixtures
     WIDTHS,
     browser,
@@ -27,15 +25,8 @@ def test_the_alert_and_renewal_pages_have_no_axe_violation_and_no_sideways_scrol
     browser,  # noqa: F811 - the fixture imported above
     world,  # noqa: F811 - the fixture imported above
 ):
+    # The world already holds one delivery address (tests/e2e/test_accessibility.py).
     company, boss = world["company"], world["boss"]
-    delivery_address_add(
-        company=company,
-        actor=Actor.system("test"),
-        recipient="Acme Bygg AS",
-        street="Byggveien 2",
-        postcode="0150",
-        city="Oslo",
-    )
     o = company.orgnr
     token = unsubscribe_token(person_id=boss.pk, company_id=company.pk, kind="invalid")
     problems = []
@@ -65,6 +56,7 @@ def test_the_alert_and_renewal_pages_have_no_axe_violation_and_no_sideways_scrol
                 page.goto(f"{live_server.url}{prefix}/{o}/{renew}/")
                 check(page, f"{width}px {page.url}")
                 page.locator("input[name=cards]").first.check()
+                page.locator("input[name=delivery_address]").first.check()
                 page.get_by_role("button", name=go_on).click()
                 page.wait_for_selector(".price-summary")
                 check(page, f"{width}px {page.url} (summary)")
