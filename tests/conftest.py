@@ -6,6 +6,8 @@ import pytest
 import time_machine
 from hypothesis import settings as hypothesis_settings
 
+from tests import offline
+
 # No timed assertions: Hypothesis's per-example deadline (200 ms) fails property tests at random
 # on a loaded machine (seen on a 2-core machine at load 15: 348 ms for one example, 0.06 ms when
 # replayed), so it is off for every test.
@@ -17,6 +19,24 @@ hypothesis_settings.load_profile("hmskort")
 # so a test that straddles midnight, a month's end, a year's end or a leap day shows it.
 # Tests that freeze the clock themselves still do. See README, "Development".
 TEST_CLOCK = os.environ.get("HMSKORT_TEST_CLOCK", "")
+
+
+def pytest_configure(config):
+    offline.install()
+
+
+@pytest.fixture(autouse=True)
+def _never_leave_the_machine():
+    """A test that tried to reach a host other than this machine fails (tests/offline.py)."""
+    offline.take_attempts()
+    yield
+    if attempts := offline.take_attempts():
+        pytest.fail(
+            "This test tried to leave the machine; tests talk only to local stand-ins "
+            "(e.g. pytest-httpserver's `httpserver`, the `brreg_api` fixture):\n  "
+            + "\n  ".join(attempts),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -12,10 +12,14 @@ from hmskort.cards import services as cards
 from hmskort.orders import invoicing
 from tests.conftest import verify_staff_session
 from tests.e2e.test_accessibility import WIDTHS, browser, scan, scrolls_sideways  # noqa: F401
-from tests.orders.conftest import world  # noqa: F401
+from tests.orders.conftest import known_to_the_register, world  # noqa: F401
 from tests.orders.shipping import STAFF, shipped_order
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("known_to_the_register"),
+]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 
 from hmskort.cards.models import Card, CardState
+from hmskort.registries.models import BrregUnit
 from tests.factories import (
     CardFactory,
     EmploymentFactory,
@@ -20,11 +21,10 @@ from tests.factories import (
 )
 from tests.oidc_server import running_provider
 from tests.orders.images import jpeg
+from tests.registries.payloads import API, unit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# The register lookup for a company first seen through ordering fails fast (no network here).
-NO_REGISTER = {"HMSKORT_BRREG_URL": "http://127.0.0.1:9", "HMSKORT_REGISTRY_RETRIES": 1}
 SIRI = national_id_for(dt.date(1979, 11, 23), 7)
 NINA_BORN = dt.date(1993, 4, 12)
 NINA = national_id_for(NINA_BORN, 8)
@@ -51,6 +51,20 @@ def images(tmp_path):
     document = tmp_path / "passport.jpg"
     document.write_bytes(jpeg(1000, 700))
     return photo, document
+
+
+@pytest.fixture
+def register(httpserver):
+    """Enhetsregisteret's stand-in (a real HTTP server on 127.0.0.1): a company first seen through
+    ordering is looked up there once the order commits."""
+
+    def knows(company) -> dict:
+        httpserver.expect_request(f"{API}/enheter/{company.orgnr}").respond_with_json(
+            unit(company.orgnr, company.name)
+        )
+        return {"HMSKORT_BRREG_URL": httpserver.url_for(API)}
+
+    return knows
 
 
 def _company():
@@ -86,7 +100,7 @@ def _upload(page, photo, document):
 
 
 def test_a_manager_orders_two_cards_one_uploaded_by_the_employee_through_the_link(
-    live_server, browser, images
+    live_server, browser, images, register
 ):
     from playwright.sync_api import expect
 
@@ -96,7 +110,9 @@ def test_a_manager_orders_two_cards_one_uploaded_by_the_employee_through_the_lin
     page.set_default_timeout(15000)
     with (
         running_provider() as provider,
-        override_settings(**provider.settings(), HMSKORT_BASE_URL=live_server.url, **NO_REGISTER),
+        override_settings(
+            **provider.settings(), HMSKORT_BASE_URL=live_server.url, **register(company)
+        ),
     ):
         _log_in(page, provider, live_server)
         page.get_by_role("link", name="Acme Bygg AS").click()
@@ -150,9 +166,11 @@ def test_a_manager_orders_two_cards_one_uploaded_by_the_employee_through_the_lin
         page.get_by_role("link", name=re.compile("Bestilling")).first.click()
         expect(page.get_by_text("Venter på kontroll")).to_have_count(2)
     assert set(Card.objects.values_list("state", flat=True)) == {CardState.AWAITING_VERIFICATION}
+    # The company, first seen through this order, was read from the register.
+    assert BrregUnit.objects.filter(orgnr=company.orgnr, name="Acme Bygg AS").exists()
 
 
-def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server, browser):
+def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server, browser, register):
     from playwright.sync_api import expect
 
     from hmskort.audit.services import Actor
@@ -172,7 +190,9 @@ def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server,
     page.set_default_timeout(15000)
     with (
         running_provider() as provider,
-        override_settings(**provider.settings(), HMSKORT_BASE_URL=live_server.url, **NO_REGISTER),
+        override_settings(
+            **provider.settings(), HMSKORT_BASE_URL=live_server.url, **register(company)
+        ),
     ):
         _log_in(page, provider, live_server)
         page.goto(f"{live_server.url}/virksomheter/{company.orgnr}/kort/")

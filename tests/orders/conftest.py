@@ -11,6 +11,7 @@ from hmskort.companies.services import delivery_address_add
 from hmskort.orders.services import Holder
 from hmskort.people.services import DocumentsUpload
 from tests.factories import (
+    BrregUnitFactory,
     CompanyFactory,
     EmploymentFactory,
     PersonFactory,
@@ -64,6 +65,14 @@ def world(db):
             "today": timezone.localdate(),
         },
     )
+
+
+@pytest.fixture
+def known_to_the_register(world):
+    """The world's company as read from Enhetsregisteret, so an order queues no register lookup:
+    for transactional tests (which run it after commit) that are not about the lookup."""
+    BrregUnitFactory(orgnr=world.company.orgnr, name=world.company.name)
+    return world
 
 
 def new_holder(serial: int = 1, **kw) -> Holder:

@@ -19,6 +19,7 @@ from tests.orders.conftest import key, new_holder
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    pytest.mark.usefixtures("known_to_the_register"),
 ]
 
 

@@ -18,6 +18,7 @@ from tests.orders.shipping import STAFF, shipped_order
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+    pytest.mark.usefixtures("known_to_the_register"),
 ]
 
 

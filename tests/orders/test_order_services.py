@@ -177,7 +177,7 @@ def test_a_sub_unit_orders_for_its_main_unit(world):
 
 
 def test_the_upload_link_is_emailed_in_the_recipients_language(
-    world, django_capture_on_commit_callbacks
+    world, known_to_the_register, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         order_place(
