@@ -132,6 +132,16 @@ def _private_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):
+    """What code writes under VAR_DIR (the demo's batch PDF, register downloads) goes to a fresh
+    directory per test: var/ is shared by every test run in the checkout, and two runs at once
+    wrote the same var/demo-batch.pdf."""
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+    return settings.VAR_DIR
+
+
+@pytest.fixture(autouse=True)
 def _no_register_backoff(settings):
     """Retried register reads (hmskort.http) do not pause in tests."""
     settings.HMSKORT_REGISTRY_BACKOFF = 0
