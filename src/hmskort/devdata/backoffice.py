@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import hmac
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 
@@ -31,10 +31,27 @@ from hmskort.people.services import DocumentsUpload
 from .orders import DEMO_ORDERER_CONTACT, FAMILY_NAME, _jpeg, _national_id
 
 ACTOR = Actor.system("demo")
-BATCH_ORDER_KEY = "demo-order-produced"
-Holders = tuple[tuple[str, dt.date], ...]
-Colour = tuple[int, int, int]
-BATCH_HOLDERS: Holders = (("Ingrid", dt.date(1990, 6, 15)), ("Øystein", dt.date(1991, 6, 15)))
+
+
+class DemoOrder(NamedTuple):
+    """An order of Demo Bygg AS placed for the back office's demo: its fixed one-time key, its
+    holders (given name, birth date) and the colour of their photos."""
+
+    key: str
+    holders: tuple[tuple[str, dt.date], ...]
+    photo_colour: tuple[int, int, int]
+
+
+BATCH_ORDER = DemoOrder(
+    "demo-order-produced",
+    (("Ingrid", dt.date(1990, 6, 15)), ("Øystein", dt.date(1991, 6, 15))),
+    (205, 185, 165),
+)
+INVOICED_ORDER = DemoOrder(
+    "demo-order-invoiced",
+    (("Kristin", dt.date(1992, 6, 15)), ("Lars", dt.date(1993, 6, 15))),
+    (190, 175, 160),
+)
 
 
 def _secret(purpose: str) -> bytes:
@@ -59,7 +76,7 @@ def staff_users() -> list[dict[str, Any]]:
 
 
 def _verified_order(
-    *, company: Company, orderer: Person, key: str, holders: Holders, photo_colour: Colour
+    *, company: Company, orderer: Person, spec: DemoOrder
 ) -> tuple[Order, list[OrderLine]]:
     """An order of the company for the holders (fixed one-time key), its photos and photo IDs
     submitted and verified by the demo verifier. Idempotent: a second run finds the order and
@@ -71,10 +88,10 @@ def _verified_order(
             services.Holder(
                 national_id=_national_id(born), given_name=given, family_name=FAMILY_NAME
             )
-            for given, born in holders
+            for given, born in spec.holders
         ],
         delivery_address=DeliveryAddress.objects.filter(company=company).order_by("pk").first(),
-        idempotency_key=key,
+        idempotency_key=spec.key,
         contact=DEMO_ORDERER_CONTACT,
     )
     lines = list(result.order.lines.select_related("card").order_by("pk"))
@@ -84,7 +101,7 @@ def _verified_order(
             services.documents_submit(
                 line=line,
                 upload=DocumentsUpload(
-                    photo=_jpeg(700, 900, photo_colour),
+                    photo=_jpeg(700, 900, spec.photo_colour),
                     document_kind="passport",
                     document_front=_jpeg(1000, 700, (200, 210, 230)),
                 ),
@@ -131,13 +148,7 @@ def _order_entry(
 
 def production_batch(*, company: Company, orderer: Person) -> dict[str, Any]:
     """The demo production batch: its PDF path and card numbers."""
-    order, lines = _verified_order(
-        company=company,
-        orderer=orderer,
-        key=BATCH_ORDER_KEY,
-        holders=BATCH_HOLDERS,
-        photo_colour=(205, 185, 165),
-    )
+    order, lines = _verified_order(company=company, orderer=orderer, spec=BATCH_ORDER)
     batch = _batch_of(lines)
     path = Path(settings.VAR_DIR) / "demo-batch.pdf"
     path.write_bytes(fulfilment.batch_pdf(batch))
@@ -146,24 +157,14 @@ def production_batch(*, company: Company, orderer: Person) -> dict[str, Any]:
         "pdf": str(path),
         "cards": [line.card.number for line in batch_lines],
         "id": batch.pk,
-        "order": _order_entry(key=BATCH_ORDER_KEY, company=company, order=order, lines=batch_lines),
+        "order": _order_entry(key=BATCH_ORDER.key, company=company, order=order, lines=batch_lines),
     }
-
-
-INVOICED_ORDER_KEY = "demo-order-invoiced"
-INVOICED_HOLDERS = (("Kristin", dt.date(1992, 6, 15)), ("Lars", dt.date(1993, 6, 15)))
 
 
 def invoiced_order(*, company: Company, orderer: Person) -> dict[str, Any]:
     """An order of Demo Bygg AS taken the whole way: verified, produced, shipped (its cards
     issued) and invoiced, so the invoicing pages show an invoice. Idempotent."""
-    order, lines = _verified_order(
-        company=company,
-        orderer=orderer,
-        key=INVOICED_ORDER_KEY,
-        holders=INVOICED_HOLDERS,
-        photo_colour=(190, 175, 160),
-    )
+    order, lines = _verified_order(company=company, orderer=orderer, spec=INVOICED_ORDER)
     production = Actor.staff("demo-production")
     batch = _batch_of(lines)
     if batch.status == ProductionBatch.Status.CREATED:
@@ -177,12 +178,12 @@ def invoiced_order(*, company: Company, orderer: Person) -> dict[str, Any]:
     invoices = [
         {
             "number": inv.number,
-            "order_key": INVOICED_ORDER_KEY,
+            "order_key": INVOICED_ORDER.key,
             "orgnr": company.orgnr,
             "gross_amount": str(inv.gross_amount),
             "cards": [line.card_number for line in inv.lines.order_by("position")],
         }
         for inv in order.invoices.order_by("number")
     ]
-    order_entry = _order_entry(key=INVOICED_ORDER_KEY, company=company, order=order, lines=lines)
+    order_entry = _order_entry(key=INVOICED_ORDER.key, company=company, order=order, lines=lines)
     return {"order": order_entry, "invoices": invoices}
