@@ -48,18 +48,32 @@ def _clock_from_the_environment():
         yield
 
 
+def _clear_cache() -> None:
+    """Empty the cache, but with Redis only this run's (this worker's) keys: `cache.clear()` would
+    empty the whole Redis database, under another worker's running test."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and cached reads never leak from one test into the next."""
-    from django.core.cache import cache
-
     from hmskort.cards import checkcache
 
     checkcache._pending.clear()
-    cache.clear()
+    _clear_cache()
     yield
     checkcache._pending.clear()
-    cache.clear()
+    _clear_cache()
 
 
 # Reference rows that data migrations seed (card types, prices, news). A transactional test

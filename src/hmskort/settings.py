@@ -179,12 +179,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and background jobs --------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Tests run in parallel (`pytest -n 2`) share one Redis database: each xdist worker (and each
+# process its tests start) keeps its cache keys under a prefix of its own.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "hmskort",
+            "KEY_PREFIX": f"hmskort-{XDIST_WORKER}" if XDIST_WORKER else "hmskort",
         }
     }
 else:
