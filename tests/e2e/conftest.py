@@ -21,6 +21,7 @@ import re
 import time
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -55,6 +56,10 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # While Playwright's event loop runs in this thread, Django (asgiref.local) keeps the
+        # thread's database connections apart from the test's own: close the ones opened then, or
+        # one outlives the test database ("being accessed by other users" when it is dropped).
+        connections.close_all()
 
 
 @pytest.fixture

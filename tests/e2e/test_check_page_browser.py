@@ -18,19 +18,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; Django's async-safety check would
-    # otherwise refuse the database calls made while it runs.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(locale="en-GB")
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(chromium):
+    context = chromium.new_context(locale="en-GB")
+    yield context.new_page()
+    context.close()
 
 
 @pytest.mark.django_db(transaction=True)

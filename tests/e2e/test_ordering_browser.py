@@ -31,17 +31,8 @@ NINA = national_id_for(NINA_BORN, 8)
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture

@@ -18,22 +18,10 @@ PER = national_id_for(dt.date(1994, 2, 17), 6)
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # safe. Set for this test only: subprocesses of other tests must not inherit it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        page = browser.new_page(locale="nb-NO")
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
+def browser_page(chromium):
+    page = chromium.new_page(locale="nb-NO")
+    page.set_default_timeout(15000)
+    return page
 
 
 def test_a_managing_director_logs_in_with_id_porten_and_gives_a_colleague_access(
