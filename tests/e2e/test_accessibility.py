@@ -5,14 +5,16 @@ stays in view.
 Pages: the public pages, the company portal (company, employees with filters, cards, history,
 access, ordering: order form, summary, orders, order, card, addresses, CSV order, the upload-link
 page, my cards), the maintenance banner (a window is scheduled in the world, so every page shows
-it) and the maintenance page (during a window), and the back office, logged in through the real
-staff login with a TOTP code (`log_staff_in` in conftest.py)."""
+it) and the maintenance page (during a window), and the back office (with the invoices, an
+invoice with a credit note, and the invoice list's error for a wrong date range), logged in
+through the real staff login with a TOTP code (`log_staff_in` in conftest.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -314,9 +316,13 @@ def test_the_maintenance_page_has_no_axe_violation_and_no_sideways_scroll(
 def back_office_pages(world) -> list[tuple[str, str]]:
     from hmskort.orders.fulfilment_models import ProductionBatch
     from hmskort.site.models import NewsItem
+    from tests.orders.shipping import invoiced_with_a_credit_note
 
     batch = ProductionBatch.objects.create(issue_date=timezone.localdate(), created_by="test")
     card = world["card"]
+    invoice = invoiced_with_a_credit_note(
+        SimpleNamespace(company=world["company"], manager=world["boss"], address=world["address"])
+    )
     pages = [
         both("backoffice:home", None),
         both("backoffice:verification", None),
@@ -331,9 +337,14 @@ def back_office_pages(world) -> list[tuple[str, str]]:
         both("backoffice:news", None),
         both("backoffice:news_new", None),
         both("backoffice:news_item", None, pk=NewsItem.objects.order_by("pk").first().pk),
+        both("backoffice:invoices", None),
+        both("backoffice:invoice", None, number=invoice.number),
     ]
     nb, en, _who = both("backoffice:support", None)
     pages.append((f"{nb}?q={card.holder.family_name}", f"{en}?q={card.holder.family_name}"))
+    nb, en, _who = both("backoffice:invoices", None)
+    wrong_range = "?date_from=2026-02-01&date_to=2026-01-01"  # the form's error
+    pages.append((nb + wrong_range, en + wrong_range))
     return [(nb, en) for nb, en, *_rest in pages]
 
 
@@ -349,10 +360,11 @@ def test_every_back_office_page_has_no_axe_violation_and_no_sideways_scroll(
         line=world["line"], upload=upload(), actor=Actor.system("test"), uploaded_by="orderer"
     )
     world["waiting_line"] = world["line"]
+    pages = back_office_pages(world)
     problems = []
     for width in WIDTHS:
         page = log_staff_in("administrator", username="ada", width=width, bypass_csp=True)
-        for nb_url, en_url in back_office_pages(world):
+        for nb_url, en_url in pages:
             for url in (nb_url, en_url):
                 page.goto(live_server.url + url)
                 if page.url != live_server.url + url:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from hmskort.audit.services import Actor
-from hmskort.orders import fulfilment
-from hmskort.orders.models import Order
+from hmskort.cards import services as cards
+from hmskort.orders import fulfilment, invoicing
+from hmskort.orders.models import Invoice, Order
 from hmskort.orders.services import Holder, documents_submit, order_place
 from tests.orders.conftest import key, new_holder, upload
 
@@ -50,3 +51,15 @@ def shipped_order(world, n: int = 1, *, serial: int = 100, company=None) -> Orde
     order = place(world, n, serial=serial, company=company)
     ship(approve(order))
     return Order.objects.get(pk=order.pk)
+
+
+def invoiced_with_a_credit_note(world, n: int = 3) -> Invoice:
+    """An invoice of n shipped cards; the first two cards terminated, the first one credited."""
+    invoice = invoicing.invoice_order(order=shipped_order(world, n), actor=STAFF, staff="t")
+    lines = list(invoice.lines.order_by("position"))
+    for line in lines[:2]:
+        cards.card_terminate(card=line.order_line.card, actor=STAFF)
+    invoicing.credit_note_create(
+        invoice=invoice, line_ids=[lines[0].pk], reason="Feil", actor=STAFF, staff="t"
+    )
+    return invoice
