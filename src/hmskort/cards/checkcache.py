@@ -3,8 +3,12 @@ change commits.
 
 The anonymous `GET /api/v1/cards/{n}` (`hmskort.api.lean`) counts the client's rate limits
 (minute and day) and fetches the cached answer for the number in **one** Lua script
-(`count_and_fetch`, registered once, run by EVALSHA). Only on a miss does it read PostgreSQL
-(`cards.lookup`), and then it stores what it read for `HMSKORT_CHECK_CACHE_SECONDS` (60 s).
+(`count_and_fetch`, run by EVALSHA on the thread's own connection). **Every card's answer is
+in the cache**: the hourly job `cards.tasks.warm_check_cache` (`warm`) stores them all, so a
+check of any existing number needs no database. Only on a miss (an unknown number, a card
+forgotten a moment ago, a Redis restart before the job has run) does it read PostgreSQL
+(`cards.lookup`), and then it stores what it read. Answers live `HMSKORT_CHECK_CACHE_SECONDS`
+(7800 s: longer than one missed hourly run).
 
 **Forgetting.** Whatever changes a card's validity or state calls `forget(numbers)` after its
 transaction commits (`forget_on_commit` from inside it). This module is the one place that
@@ -18,17 +22,17 @@ does it; today it is called from:
   stolen, terminate, reject, replace …), also when the validity does not change.
 
 `forget` writes a short tombstone (`HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS`, 30 s) and deletes
-the cached answer. A reader stores an answer only if no tombstone exists (atomically, in Lua),
-so a reader that read the old row before the commit cannot put the stale answer back after the
-delete; a reader whose read started more than half the tombstone's life ago does not store at
+the cached answer. A reader (a check that missed, or `warm` with each chunk it read) stores an
+answer only if no tombstone exists (atomically, in Lua), so a reader that read the old row
+before the commit cannot put the stale answer back after the delete; a reader whose read started more than half the tombstone's life ago does not store at
 all (its tombstone may have expired). With a read replica, the tombstone must outlive the
 replica's lag: a reader that reads the replica before it has the change stores nothing while
 the tombstone lives.
 
 What is cached is what the anonymous check shows (number, state, validity, card type, holder
 and employer names, employer organisation number, expiry): no birth date, no national ID, no
-reasons. Names changed elsewhere (a rename) may show the old name for up to the TTL; validity
-and state never do.
+reasons. Names changed elsewhere (a rename) may show the old name until the next hourly run
+overwrites it; validity and state never do.
 
 Without Redis (the embedded default: a cache per process) nothing is cached: every check reads
 the database, as the other processes could not be told to forget.
