@@ -79,8 +79,10 @@ class CardCheck:
 
     @property
     def card_type_name(self) -> str:
-        lang = (get_language() or "nb")[:2]
-        return self.card_type_name_en if lang == "en" else self.card_type_name_nb
+        return self.card_type_name_in(get_language() or "nb")
+
+    def card_type_name_in(self, language: str) -> str:
+        return self.card_type_name_en if language[:2] == "en" else self.card_type_name_nb
 
     @property
     def state_notice(self) -> str:
