@@ -25,6 +25,7 @@ for this request: it sets no cookie and reads none but the language's.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -33,7 +34,9 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError, connections
+from django.dispatch import receiver
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -62,9 +65,10 @@ _ENCODER = DjangoJSONEncoder()
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def _security_headers(secure: bool) -> list[tuple[str, str]]:
+@functools.cache
+def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """What SecurityMiddleware, XFrameOptionsMiddleware and the site's security headers add to
-    a JSON answer of the API."""
+    a JSON answer of the API (worked out once; again when a test changes the settings)."""
     headers = []
     if secure and settings.SECURE_HSTS_SECONDS:
         value = f"max-age={settings.SECURE_HSTS_SECONDS}"
@@ -86,7 +90,12 @@ def _security_headers(secure: bool) -> list[tuple[str, str]]:
     # What site.headers.SecurityHeadersMiddleware adds to every dynamic answer.
     headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
     headers.append(("Cache-Control", "no-store"))
-    return headers
+    return tuple(headers)
+
+
+@receiver(setting_changed)
+def _forget_headers(**kwargs: object) -> None:
+    _security_headers.cache_clear()
 
 
 def _is_secure(environ: dict) -> bool:
