@@ -234,6 +234,7 @@ def wrk(url: str, *, duration: int, connections: int, script: str | None = None)
 
 
 COLD = "GET /api/v1/cards/{n}, cold cache"
+BASED = "GET /api/v1/cards/{n}, --base-src"
 
 
 def main() -> None:
@@ -272,7 +273,9 @@ def main() -> None:
     parser.add_argument(
         "--base-src",
         help="also measure GET /api/v1/cards/{n} served from another checkout's src/ (e.g. a "
-        "worktree of the commit before a change), same settings: a before/after in one run",
+        "worktree of the commit before a change), same settings: a before/after in one run. Run "
+        "by that checkout's own .venv when it has one (its own packages), with an answer cache "
+        "of its own that starts empty (REDIS_URL's number + 2), as before the warm job",
     )
     parser.add_argument(
         "--hot",
@@ -322,10 +325,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     bare = f"http://127.0.0.1:{args.port + 1}"
 
-    def serve(app: str, port: int, **extra_env: str) -> subprocess.Popen:
+    def serve(app: str, port: int, bin_dir: Path = BIN, **extra_env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [
-                BIN / "gunicorn",
+                bin_dir / "gunicorn",
                 app,
                 "--bind",
                 f"127.0.0.1:{port}",
@@ -355,12 +358,17 @@ def main() -> None:
     if args.cold:
         servers.append(serve("hmskort.wsgi:application", args.port + 4, REDIS_URL=cold_redis))
     based = f"http://127.0.0.1:{args.port + 3}"
+    based_redis = other_redis_db(cold_redis)
     if args.base_src:
+        base_src = Path(args.base_src).resolve()
+        base_bin = base_src.parent / ".venv" / "bin"
         servers.append(
             serve(
                 "hmskort.wsgi:application",
                 args.port + 3,
-                PYTHONPATH=str(Path(args.base_src).resolve()),
+                bin_dir=base_bin if (base_bin / "gunicorn").exists() else BIN,
+                PYTHONPATH=str(base_src),
+                REDIS_URL=based_redis,
             )
         )
     try:
@@ -397,7 +405,7 @@ def main() -> None:
             if args.uncached:
                 run["GET /api/v1/cards/{n}, cache off"] = (uncached, str(lua))
             if args.base_src:
-                run["GET /api/v1/cards/{n}, --base-src"] = (based, str(lua))
+                run[BASED] = (based, str(lua))
             if args.hot:
                 hot_file = Path(tmp) / "hot.txt"
                 hot_file.write_text("\n".join(numbers[: args.hot]) + "\n")
@@ -415,8 +423,9 @@ def main() -> None:
                 measured = {}
                 for name in names:
                     url, script = run[name]
-                    if name == COLD:
-                        flush_redis(cold_redis)  # its answer cache starts empty
+                    if name in (COLD, BASED):
+                        # Its answer cache starts empty.
+                        flush_redis(cold_redis if name == COLD else based_redis)
                     keys_before = redis_keys(cold_redis if name == COLD else redis_url)
                     measured[name] = wrk(
                         url, duration=args.duration, connections=args.connections, script=script
