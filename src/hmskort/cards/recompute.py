@@ -789,7 +789,11 @@ def _recompute_all_pg(
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
         try:
+            # The planner cannot know that a million cards share a few thousand keys: it
+            # would sort them all on disk to group them. Hashing keeps the groups in memory.
+            cursor.execute("SET enable_sort = off")
             changed_keys = _changed_keys(cursor, facts, today)
+            cursor.execute("RESET enable_sort")
             if progress:
                 progress(total, total, 0)
             if not changed_keys:
@@ -820,6 +824,7 @@ def _recompute_all_pg(
                     progress(total, total, changed_total)
         finally:
             cursor.execute(f"DROP TABLE IF EXISTS {_CHANGED_TABLE}")
+            cursor.execute("RESET enable_sort")
             cursor.execute("RESET jit")
     return changed_total
 
