@@ -49,6 +49,7 @@ AUDIT_OBJECT_TYPE = "cards.card"
 _FACTS_TABLE = "hmskort_card_facts"
 _VERDICT_TABLE = "hmskort_card_verdict"
 _WRITTEN_TABLE = "hmskort_card_written"
+_ALL_FACTS_TABLE = "hmskort_card_all_facts"
 _CHANGED_TABLE = "hmskort_card_changed"
 _ID_BATCH = 900  # ids per IN (...) on SQLite
 
@@ -779,31 +780,39 @@ def _recompute_all_pg(
     total: int,
     today: dt.date,
 ) -> int:
-    """PostgreSQL: one query over all cards (hash joins) grouped by key inside the database,
-    so only the distinct keys reach Python. If some keys' verdicts changed, a second pass
-    collects those cards' ids; they are recomputed in chunks of `chunk` cards. Outside a
-    transaction each chunk commits on its own; inside one, they join it."""
+    """PostgreSQL: one query over all cards (hash joins) into a temporary table, grouped by key
+    inside the database, so only the distinct keys reach Python. The ids of the cards whose
+    key's verdict changed are taken from that table (no second pass over the joins); those
+    cards are recomputed in chunks of `chunk` cards, their facts read afresh. Outside a
+    transaction each chunk commits on its own; inside one, they join it. Memory stays flat:
+    the rows stay in the database."""
     owns_transaction = not connection.in_atomic_block
-    facts = f"({_facts_sql('TRUE', today, whole_table=True)})"
     changed_total = 0
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
         try:
+            cursor.execute(f"DROP TABLE IF EXISTS {_ALL_FACTS_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_CHANGED_TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_ALL_FACTS_TABLE} AS "
+                + _facts_sql("TRUE", today, whole_table=True, ordered=False)
+            )
             # The planner cannot know that a million cards share a few thousand keys: it
             # would sort them all on disk to group them. Hashing keeps the groups in memory.
             cursor.execute("SET enable_sort = off")
-            changed_keys = _changed_keys(cursor, facts, today)
+            changed_keys = _changed_keys(cursor, _ALL_FACTS_TABLE, today)
             cursor.execute("RESET enable_sort")
             if progress:
                 progress(total, total, 0)
             if not changed_keys:
                 return 0
-            cursor.execute(f"DROP TABLE IF EXISTS {_CHANGED_TABLE}")
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {_CHANGED_TABLE} AS "  # noqa: S608
-                f"SELECT f.id FROM {facts} f WHERE {_key_text('f')} = ANY(%s) ORDER BY f.id",
+                f"CREATE TEMPORARY TABLE {_CHANGED_TABLE} AS SELECT f.id "  # noqa: S608
+                f"FROM {_ALL_FACTS_TABLE} f WHERE {_key_text('f')} "
+                "IN (SELECT unnest(%s::text[])) ORDER BY f.id",
                 [[k for k, _valid, _reasons in changed_keys]],
             )
+            cursor.execute(f"DROP TABLE {_ALL_FACTS_TABLE}")
             last_id = 0
             while True:
                 cursor.execute(
@@ -823,6 +832,7 @@ def _recompute_all_pg(
                 if progress:
                     progress(total, total, changed_total)
         finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {_ALL_FACTS_TABLE}")
             cursor.execute(f"DROP TABLE IF EXISTS {_CHANGED_TABLE}")
             cursor.execute("RESET enable_sort")
             cursor.execute("RESET jit")
