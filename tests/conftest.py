@@ -132,6 +132,51 @@ def _private_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _private_var_dir(settings, tmp_path):
+    """What code writes under VAR_DIR (the demo's batch PDF, register downloads) goes to a fresh
+    directory per test: var/ is shared by every test run in the checkout, and two runs at once
+    wrote the same var/demo-batch.pdf."""
+    settings.VAR_DIR = tmp_path / "var"
+    settings.VAR_DIR.mkdir()
+    return settings.VAR_DIR
+
+
+@pytest.fixture
+def job_queue(monkeypatch):
+    """The job queue as in production, in memory: a task called is queued, not run, until the
+    test calls `job_queue.run()`, which runs what is queued (and what those jobs queue) in the
+    test's database transaction. `job_queue.names()`: the names of the queued jobs."""
+    from huey.contrib import djhuey
+    from huey.storage import MemoryStorage
+
+    class Memory(MemoryStorage):
+        def ack(self, data: bytes) -> None:
+            """A job has run: the Redis queue's in-flight list forgets it (hmskort.jobs)."""
+
+    huey = djhuey.HUEY
+    # Not through the `immediate` setter: it would open the configured storage (var/, Redis).
+    monkeypatch.setattr(huey, "_immediate", False)
+    monkeypatch.setattr(huey, "storage", Memory(huey.name))
+    # A worker closes the database connections around a job; here they are the test's.
+    monkeypatch.setattr(djhuey, "close_old_connections", lambda: None)
+
+    class Queue:
+        @staticmethod
+        def names() -> list[str]:
+            return [type(task).__name__ for task in huey.pending()]
+
+        @staticmethod
+        def run() -> int:
+            ran = 0
+            while (task := huey.dequeue()) is not None:
+                huey.execute(task)
+                ran += 1
+            return ran
+
+    return Queue
+
+
+@pytest.fixture(autouse=True)
 def _no_register_backoff(settings):
     """Retried register reads (hmskort.http) do not pause in tests."""
     settings.HMSKORT_REGISTRY_BACKOFF = 0

@@ -102,3 +102,17 @@ def test_the_demo_has_a_shipped_order_with_its_invoice(demo, tmp_path):
     assert {c["state"] for c in order["cards"]} == {"issued"}
     call_command("demo", output=str(tmp_path / "again.json"), stdout=StringIO())
     assert Invoice.objects.count() == 1
+
+
+def test_the_demo_renders_its_production_batch_into_this_runs_var_directory(demo, settings):
+    from pathlib import Path
+
+    from hmskort.orders.fulfilment_models import ProductionBatch
+
+    pdf = Path(demo["batch"]["pdf"])
+    assert pdf.parent == settings.VAR_DIR
+    assert pdf.read_bytes().startswith(b"%PDF")
+    batch = ProductionBatch.objects.get(pk=demo["batch"]["id"])
+    assert sorted(batch.items.values_list("line__card__number", flat=True)) == sorted(
+        demo["batch"]["cards"]
+    )

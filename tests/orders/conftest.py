@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import uuid
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from hmskort.audit.services import Actor
@@ -18,6 +20,38 @@ from tests.factories import (
     national_id_for,
 )
 from tests.orders.images import jpeg
+
+# The marks of a test of real concurrency: committed data that other connections see, on
+# PostgreSQL (SQLite runs one writer at a time, so it cannot race).
+CONCURRENT = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
+]
+
+
+def race(*calls):
+    """Run the calls at the same moment, each in a thread of its own with its own database
+    connection; their results in order, an exception being a result (the loser's refusal)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def key() -> str:

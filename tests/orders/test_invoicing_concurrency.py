@@ -1,47 +1,17 @@
 """Invoicing at once from several connections: numbers 1..N with no gap and no duplicate, and
 no card invoiced twice.
 
-Real concurrency needs PostgreSQL (SQLite runs one writer at a time, so it cannot race)."""
+Real concurrency: PostgreSQL only (tests.orders.conftest.CONCURRENT)."""
 
 from __future__ import annotations
-
-import threading
-
-import pytest
-from django.db import connection
 
 from hmskort.cards import services as cards
 from hmskort.orders import invoicing
 from hmskort.orders.models import CreditNote, Invoice, InvoiceLine, NumberSeries
+from tests.orders.conftest import CONCURRENT, race
 from tests.orders.shipping import STAFF, shipped_order
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL"),
-]
-
-
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        from django.db import connection as thread_connection
-
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            thread_connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+pytestmark = CONCURRENT
 
 
 def test_eight_connections_invoicing_at_once_number_the_invoices_1_to_n_without_gaps(world):
@@ -51,7 +21,7 @@ def test_eight_connections_invoicing_at_once_number_the_invoices_1_to_n_without_
         return lambda: invoicing.invoice_order(order=order, actor=STAFF, staff="t")
 
     # Six orders, two of them asked for twice at the same moment (a double click).
-    results = _race(*[invoice(o) for o in orders], invoice(orders[0]), invoice(orders[1]))
+    results = race(*[invoice(o) for o in orders], invoice(orders[0]), invoice(orders[1]))
 
     assert not [r for r in results if isinstance(r, Exception)], results
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
@@ -68,7 +38,7 @@ def test_invoicing_all_shipped_orders_from_four_connections_at_once_invoices_eac
     def run():
         return invoicing.invoice_shipped(actor=STAFF, staff="t")
 
-    results = _race(run, run, run, run)
+    results = race(run, run, run, run)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(len(r) for r in results) == 5
@@ -90,7 +60,7 @@ def test_crediting_the_same_cards_from_two_connections_at_once_credits_them_once
             invoice=invoice, line_ids=ids, reason="Feil", actor=STAFF, staff="t"
         )
 
-    results = _race(credit, credit, credit)
+    results = race(credit, credit, credit)
 
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r is not None for r in results) == 1

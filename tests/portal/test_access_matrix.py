@@ -6,12 +6,14 @@ import datetime as dt
 import re
 
 import pytest
-from django.utils import timezone
+from django.urls import resolve, reverse
+from django.utils import timezone, translation
 
 from hmskort.audit.services import Actor
 from hmskort.companies.models import Delegation
 from hmskort.companies.services import delivery_address_add
 from hmskort.orders.services import Holder, order_place
+from hmskort.portal import urls as portal_urls
 from tests.factories import (
     CardFactory,
     CompanyFactory,
@@ -20,6 +22,7 @@ from tests.factories import (
     SubUnitFactory,
     national_id_for,
 )
+from tests.url_matrix import assert_every_page_listed
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +161,53 @@ def company_urls(world):
         ),
         "card": f"/virksomheter/{acme.orgnr}/kort/{world['card'].number}/",
         "sub_unit_orders": f"/virksomheter/{unit.orgnr}/bestillinger/",
+        "history": _nb("company_history", orgnr=acme.orgnr),
+        "employees": _nb("employees", orgnr=acme.orgnr),
+        "employees_export": _nb("employees_export", orgnr=acme.orgnr),
+        "employees_export_xlsx": _nb("employees_export_xlsx", orgnr=acme.orgnr),
+        "alert_settings": _nb("alert_settings", orgnr=acme.orgnr),
+        "renew": _nb("renew", orgnr=acme.orgnr),
     }
+
+
+def company_actions(world):
+    """The company's pages that only take a form (POST)."""
+    acme, order = world["acme"].orgnr, world["order"]
+    number = world["card"].number
+    return {
+        "order_review": _nb("order_review", orgnr=acme),
+        "address_archive": _nb("address_archive", orgnr=acme, pk=world["address"].pk),
+        "order_line_link": _nb("order_line_link", orgnr=acme, pk=order.pk, line=world["line"].pk),
+        "card_report": _nb("card_report", orgnr=acme, number=number),
+        "card_employment_ended": _nb("card_employment_ended", orgnr=acme, number=number),
+    }
+
+
+def _nb(name, **kwargs):
+    with translation.override("nb"):
+        return reverse(f"portal:{name}", kwargs=kwargs)
+
+
+def _page_name(url):
+    with translation.override(translation.get_language_from_path(url) or "nb"):
+        return resolve(url).url_name
+
+
+# Portal pages outside the company matrix, and where their access is tested.
+NOT_COMPANY_PAGES = {
+    "companies": "the person's own list of companies: the listing assertions here",
+    "my_cards": "the person's own cards, no company: tests/portal/test_ordering_pages.py",
+    "upload": "the upload link's token is the access: tests/portal/test_ordering_pages.py",
+    "alerts_unsubscribe": "a signed token is the access: tests/portal/test_alert_pages.py",
+}
+
+
+def test_the_matrix_covers_every_portal_page(world):
+    urls = [*company_urls(world).values(), *company_actions(world).values()]
+
+    listed = {_page_name(url) for url in urls}
+
+    assert_every_page_listed(portal_urls, listed, left_out=NOT_COMPANY_PAGES)
 
 
 def test_a_role_holder_reaches_every_view_of_the_company_and_its_sub_units(world, log_in_as):
@@ -198,6 +247,12 @@ def test_a_delegate_in_force_sees_the_company_but_cannot_delegate_or_revoke(worl
         "documents": 200,
         "card": 200,
         "sub_unit_orders": 200,
+        "history": 200,
+        "employees": 200,
+        "employees_export": 200,
+        "employees_export_xlsx": 200,
+        "alert_settings": 200,
+        "renew": 200,
     }
     assert client.post(urls["revoke"]).status_code == 403
     assert client.post(urls["new_delegation"], {}).status_code == 403
@@ -220,6 +275,8 @@ def test_a_person_without_access_in_force_gets_not_found_everywhere(world, log_i
     assert client.post(urls["new_delegation"], {}).status_code == 404
     for name in ("order_cancel", "addresses", "order_new"):
         assert client.post(urls[name], {}).status_code == 404
+    for name, url in company_actions(world).items():
+        assert client.post(url, {}).status_code == 404, name
     world["target"].refresh_from_db()
     assert world["target"].revoked_at is None
     assert world["order"].lines.get().cancelled_at is None
@@ -263,7 +320,9 @@ def test_a_role_holder_of_another_company_cannot_see_a_delegation_through_their_
 
 
 def test_nobody_logged_in_is_sent_to_the_login_page_from_every_view(world, client):
-    for url in [*company_urls(world).values(), "/virksomheter/"]:
-        response = client.get(url)
+    responses = [client.get(url) for url in [*company_urls(world).values(), "/virksomheter/"]]
+    responses += [client.post(url, {}) for url in company_actions(world).values()]
+
+    for response in responses:
         assert response.status_code == 302
         assert "/logg-inn/" in response["Location"] or "/login/" in response["Location"]

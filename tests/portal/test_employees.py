@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from hmskort.cards.models import CardState, CardType
+from hmskort.cards.reasons import WHERE
 from hmskort.cards.rules import REASONS, reason_text, reason_title
 from hmskort.cards.selectors import validity_counts
-from hmskort.portal.reasons import WHERE
 from tests.factories import (
     CardFactory,
     EmploymentFactory,

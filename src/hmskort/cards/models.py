@@ -62,6 +62,11 @@ class CardState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
+# A replacement in one of these states was cancelled (terminated) or refused (rejected): it no
+# longer stands in for the card it replaces.
+DEAD_REPLACEMENT_STATES = (CardState.TERMINATED.value, CardState.REJECTED.value)
+
+
 class Card(models.Model):
     # Unique by constraints (not `unique=True`), so PostgreSQL gets no second, LIKE-only
     # (varchar_pattern_ops) index on each: cards are only ever looked up by equality.
@@ -77,7 +82,10 @@ class Card(models.Model):
     state = models.CharField(max_length=24, choices=CardState.choices, default=CardState.ORDERED)
     issued_on = models.DateField(_("issue date"), null=True, blank=True)
     expires_on = models.DateField(_("expiry date"), null=True, blank=True, db_index=True)
-    replaces = models.OneToOneField(
+    # The card this one replaces (a renewal, or the replacement of a lost or stolen card). A card
+    # has at most one live replacement (the constraint below); a cancelled or refused one does
+    # not count, so the card can be renewed or replaced again.
+    replaces = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by"
     )
     # Stored validity: a check is one indexed read. Recomputed when facts change.
@@ -95,6 +103,12 @@ class Card(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number"], name="cards_card_number_unique"),
             models.UniqueConstraint(fields=["qr_token"], name="cards_card_qr_token_unique"),
+            models.UniqueConstraint(
+                fields=["replaces"],
+                condition=models.Q(replaces__isnull=False)
+                & ~models.Q(state__in=DEAD_REPLACEMENT_STATES),
+                name="cards_card_one_live_replacement",
+            ),
         ]
         indexes = [
             models.Index(fields=["company", "state"]),

@@ -35,10 +35,16 @@ from hmskort.audit.models import AuditEvent
 from hmskort.companies.models import Company
 from hmskort.people.models import Employment, Person
 
-from .models import Card, CardStatusChange
+from .models import DEAD_REPLACEMENT_STATES, Card, CardStatusChange
 from .numbers import InvalidCardNumber, normalise_card_number
 
 _RELATED = ("card_type", "holder", "company")
+
+
+def live_replacements() -> QuerySet[Card]:
+    """Cards ordered in place of another card that still stand in for it (at most one per card,
+    `.filter(replaces=…)`): a renewal or a replacement that was cancelled or refused does not."""
+    return Card.objects.filter(replaces__isnull=False).exclude(state__in=DEAD_REPLACEMENT_STATES)
 
 
 def cards_for_company(

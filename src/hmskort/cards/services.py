@@ -26,6 +26,7 @@ from .models import Card, CardState, CardType
 from .numbers import new_card_number, new_qr_token
 from .recompute import refresh_cards
 from .rules import PRE_ISSUE_STATES
+from .selectors import live_replacements
 
 __all__ = [
     "ACTIVE_STATES",
@@ -252,7 +253,8 @@ def card_replace(*, card: Card, actor: Actor) -> Card:
     """Order a new card in place of `card` (lost, stolen, damaged, blocked or expiring).
 
     The old card stays as it is (a lost card stays lost) until the new one is issued; then an
-    issued or blocked old card becomes `replaced`.
+    issued or blocked old card becomes `replaced`. One live replacement at a time: once a
+    replacement is cancelled or refused, the card can be replaced again.
     """
     card = Card.objects.select_for_update().get(pk=card.pk)
     if card.state not in (S.ISSUED, S.BLOCKED, S.LOST, S.STOLEN):
@@ -260,7 +262,7 @@ def card_replace(*, card: Card, actor: Actor) -> Card:
             _("Only an issued, blocked, lost or stolen card can be replaced."),
             code="illegal_transition",
         )
-    if Card.objects.filter(replaces=card).exists():
+    if live_replacements().filter(replaces=card).exists():
         raise ValidationError(
             _("A replacement for card %(number)s has already been ordered.")
             % {"number": card.number},

@@ -13,6 +13,10 @@ renders one print-ready PDF (cards.rendering), a CSV manifest for the card print
 preview per card. A batch is marked produced, then shipped — one shipment per delivery address,
 with a packing list — which issues its cards with the batch's issue date (the date printed on
 them), then delivered. Shipping e-mails each order's orderer which cards went where.
+
+The e-mails go through the job queue (`orders.tasks`), queued when the decision or the shipping
+commits: a rolled-back transaction sends nothing, and a batch of many orders sends no mail in
+the request.
 """
 
 from __future__ import annotations
@@ -157,7 +161,9 @@ def verification_reject(
         data={"line": line.pk, "card": card.pk, "reason": reason, "note": text},
     )
     if notice_recipient(line.order, line) is not None:
-        transaction.on_commit(lambda: _send_rejection(decision.pk))
+        from .tasks import mail_refusal  # the tasks call this module
+
+        transaction.on_commit(lambda: mail_refusal(decision.pk))
     return decision
 
 
@@ -184,7 +190,8 @@ def rejection_text(reason: str, language: str | None = None) -> str:
         return str(REJECTION_REASONS.get(reason, reason))
 
 
-def _send_rejection(decision_id: int) -> None:
+def send_refusal_notice(decision_id: int) -> None:
+    """The e-mail telling the orderer what to fix (sent by the job queue, `orders.tasks`)."""
     decision = VerificationDecision.objects.select_related(
         "line__order__company", "line__holder"
     ).get(pk=decision_id)
@@ -406,47 +413,57 @@ def batch_ship(*, batch: ProductionBatch, actor: Actor) -> list[Shipment]:
     batch.save(update_fields=["status", "shipped_at"])
     record(actor=actor, action="batch.shipped", target=batch, data={"shipments": len(shipments)})
     shipment_ids = [shipment.pk for shipment in shipments]
-    transaction.on_commit(lambda: _send_shipped(shipment_ids))
+    from .tasks import mail_shipping_notices  # the tasks call this module
+
+    transaction.on_commit(lambda: mail_shipping_notices(shipment_ids))
     return shipments
 
 
-def _send_shipped(shipment_ids: list[int]) -> None:
-    """One e-mail per order and shipment to the orderer: which cards are on their way, where."""
+def shipping_notices(shipment_ids: list[int]) -> list[tuple[int, int]]:
+    """The e-mails that shipping owes: one per shipment and order, as (shipment, order)."""
+    pairs = (
+        BatchItem.objects.filter(shipment_id__in=shipment_ids)
+        .values_list("shipment_id", "line__order_id")
+        .distinct()
+        .order_by("shipment_id", "line__order_id")
+    )
+    return [(shipment_id, order_id) for shipment_id, order_id in pairs if shipment_id is not None]
+
+
+def send_shipping_notice(shipment_id: int, order_id: int) -> None:
+    """The e-mail telling the orderer which cards of the order are on their way, and where (sent
+    by the job queue, `orders.tasks`)."""
     from hmskort.cards.numbers import format_card_number
 
-    items = (
-        BatchItem.objects.filter(shipment_id__in=shipment_ids)
+    group = list(
+        BatchItem.objects.filter(shipment_id=shipment_id, line__order_id=order_id)
         .select_related("shipment", "line__order__company", "line__card", "line__holder")
-        .order_by("shipment_id", "line__order_id", "pk")
+        .order_by("pk")
     )
-    groups: dict[tuple[int, int], list[BatchItem]] = {}
-    for item in items:
-        assert item.shipment_id is not None  # filtered on it
-        groups.setdefault((item.shipment_id, item.line.order_id), []).append(item)
-    for group in groups.values():
-        order, shipment = group[0].line.order, group[0].shipment
-        assert shipment is not None
-        recipient = notice_recipient(order)
-        if recipient is None:
-            continue
-        address, language = recipient
-        with translation.override(language):
-            subject = _("Your HSE cards are on their way")
-            cards_text = "\n".join(
-                f"- {format_card_number(i.line.card.number)} {i.line.holder.full_name}"
-                for i in group
-            )
-            body = _(
-                "The card issuer has sent %(n)s HSE card(s) ordered for %(company)s to:\n"
-                "%(address)s\n\n%(cards)s\n\nThe order and the cards' status:\n%(url)s\n"
-            ) % {
-                "n": len(group),
-                "company": order.company.name,
-                "address": "\n".join(shipment.address_lines()),
-                "cards": cards_text,
-                "url": _order_url(order),
-            }
-        send_mail(subject, body, None, [address])
+    if not group:
+        return
+    order, shipment = group[0].line.order, group[0].shipment
+    assert shipment is not None  # filtered on it
+    recipient = notice_recipient(order)
+    if recipient is None:
+        return
+    address, language = recipient
+    with translation.override(language):
+        subject = _("Your HSE cards are on their way")
+        cards_text = "\n".join(
+            f"- {format_card_number(i.line.card.number)} {i.line.holder.full_name}" for i in group
+        )
+        body = _(
+            "The card issuer has sent %(n)s HSE card(s) ordered for %(company)s to:\n"
+            "%(address)s\n\n%(cards)s\n\nThe order and the cards' status:\n%(url)s\n"
+        ) % {
+            "n": len(group),
+            "company": order.company.name,
+            "address": "\n".join(shipment.address_lines()),
+            "cards": cards_text,
+            "url": _order_url(order),
+        }
+    send_mail(subject, body, None, [address])
 
 
 @transaction.atomic

@@ -3,10 +3,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from hmskort.cards.models import Card, CardType
+from hmskort.cards.selectors import live_replacements
 from hmskort.companies.models import Company
 from hmskort.people.models import Person
 
@@ -236,15 +237,16 @@ def order_by_key(key: str, *, ordered_by: Person) -> Order | None:
 
 def renewable_cards(company: Company, *, today: dt.date | None = None) -> QuerySet[Card]:
     """The company's issued cards that may be renewed now: they expire within 60 days (or have
-    expired) and no card has been ordered in their place yet. Soonest first."""
+    expired) and no live card stands in their place (a cancelled or refused renewal does not).
+    Soonest first."""
     today = today or timezone.localdate()
     return (
         Card.objects.filter(
             company=company.main_unit,
             state="issued",
             expires_on__lte=today + dt.timedelta(days=RENEWAL_WITHIN_DAYS),
-            replaced_by__isnull=True,
         )
+        .exclude(Exists(live_replacements().filter(replaces=OuterRef("pk"))))
         .select_related("holder", "card_type")
         .order_by("expires_on", "holder__family_name", "holder__given_name", "pk")
     )

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from hmskort.audit.services import Actor, record
 from hmskort.cards import services as cards
 from hmskort.cards.models import Card, CardState, CardType
+from hmskort.cards.selectors import live_replacements
 from hmskort.companies.models import Company, DeliveryAddress
 from hmskort.companies.selectors import access_for
 from hmskort.identifiers import mask_national_id
@@ -205,13 +206,13 @@ def _resolve_holders(holders: list[Holder], *, actor: Actor, main: Company) -> l
 
 def renewable(card: Card, *, today: dt.date | None = None) -> bool:
     """An issued card that expires within RENEWAL_WITHIN_DAYS (or has expired) and has no
-    replacement ordered yet."""
+    live replacement (one cancelled or refused does not count)."""
     today = today or timezone.localdate()
     return (
         card.state == S.ISSUED
         and card.expires_on is not None
         and card.expires_on <= today + dt.timedelta(days=RENEWAL_WITHIN_DAYS)
-        and not Card.objects.filter(replaces=card).exists()
+        and not live_replacements().filter(replaces=card).exists()
     )
 
 

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 
 from hmskort.cards.models import CardType
 from hmskort.cards.numbers import format_card_number
+from hmskort.cards.reasons import explain
 from hmskort.cards.selectors import (
     STATUSES,
     EmployeeRow,
@@ -33,7 +34,6 @@ from hmskort.companies.selectors import sub_units
 from hmskort.identifiers import format_orgnr
 
 from .access import company_view
-from .reasons import explain
 
 PAGE_SIZE = 25
 

@@ -1,3 +1,4 @@
+import uuid
 from typing import cast
 
 from django import forms
@@ -122,30 +123,53 @@ class NewPersonForm(forms.Form):
 NewPersonFormSet = forms.formset_factory(NewPersonForm, extra=3, max_num=50)
 
 
-class OrderForm(forms.Form):
+class DeliveryAddressChoiceForm(forms.Form):
+    """Base of the forms that send cards somewhere: one of the company's delivery addresses
+    (`addresses`), already chosen when there is only one."""
+
+    delivery_address_label = _("Delivery address")
+    delivery_address = forms.TypedChoiceField(
+        coerce=int,
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose a delivery address.")},
+    )
+
+    def __init__(self, *args, addresses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        addresses = list(addresses)
+        field = cast(forms.ChoiceField, self.fields["delivery_address"])
+        field.label = self.delivery_address_label
+        field.choices = [(a.pk, ", ".join(a.lines())) for a in addresses]
+        if len(addresses) == 1:
+            self.initial.setdefault("delivery_address", addresses[0].pk)
+
+
+class OneTimeOrderForm(DeliveryAddressChoiceForm):
+    """A delivery address and a hidden one-time key, new each time the form is shown: the order
+    service places one order per key, so a double submit is one order."""
+
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class OrderForm(OneTimeOrderForm):
     """Step one of an order: whom for, and where to send the cards."""
 
+    field_order = ["employees"]
     employees = forms.TypedMultipleChoiceField(
         label=_("Employees"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "ds-input"}),
     )
-    delivery_address = forms.TypedChoiceField(
-        label=_("Delivery address"),
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
-        error_messages={"required": _("Choose a delivery address.")},
-    )
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, employees=(), addresses=(), **kwargs):
+    def __init__(self, *args, employees=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["employees"]).choices = [
             (p.pk, p.label) for p in employees
-        ]
-        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
-            (a.pk, ", ".join(a.lines())) for a in addresses
         ]
 
 
@@ -201,26 +225,15 @@ class BirthDateForm(forms.Form):
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(OneTimeOrderForm):
+    field_order = ["report"]
+    delivery_address_label = _("Send the new card to")
     report = forms.ChoiceField(
         label=_("What happened to the card?"),
         choices=[("lost", _("It is lost")), ("stolen", _("It was stolen"))],
         widget=forms.RadioSelect(attrs={"class": "ds-input"}),
         error_messages={"required": _("Choose lost or stolen.")},
     )
-    delivery_address = forms.TypedChoiceField(
-        label=_("Send the new card to"),
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
-        error_messages={"required": _("Choose a delivery address.")},
-    )
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args, addresses=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
-            (a.pk, ", ".join(a.lines())) for a in addresses
-        ]
 
 
 class LinkForm(forms.Form):
@@ -272,24 +285,13 @@ class OrdererContactForm(forms.Form):
                 attrs.update({"aria-invalid": "true", "aria-describedby": described.strip()})
 
 
-class CsvOrderForm(forms.Form):
+class CsvOrderForm(DeliveryAddressChoiceForm):
+    field_order = ["file"]
     file = forms.FileField(
         label=_("CSV file: national ID number, name, e-mail (optional) per row"),
         widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": ".csv,text/csv"}),
         error_messages={"required": _("Choose a CSV file.")},
     )
-    delivery_address = forms.TypedChoiceField(
-        label=_("Delivery address"),
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
-        error_messages={"required": _("Choose a delivery address.")},
-    )
-
-    def __init__(self, *args, addresses=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
-            (a.pk, ", ".join(a.lines())) for a in addresses
-        ]
 
 
 class AlertSettingsForm(forms.Form):
@@ -334,28 +336,19 @@ class AlertSettingsForm(forms.Form):
                 )
 
 
-class RenewForm(forms.Form):
+class RenewForm(OneTimeOrderForm):
     """Renewal in one step: which expiring cards, and where to send the new ones."""
 
+    field_order = ["cards"]
     cards = forms.TypedMultipleChoiceField(
         label=_("Cards to renew"),
         coerce=int,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "ds-input"}),
         error_messages={"required": _("Choose at least one card to renew.")},
     )
-    delivery_address = forms.TypedChoiceField(
-        label=_("Delivery address"),
-        coerce=int,
-        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
-        error_messages={"required": _("Choose a delivery address.")},
-    )
-    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
-    def __init__(self, *args, cards=(), addresses=(), **kwargs):
+    def __init__(self, *args, cards=(), **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["cards"]).choices = [
             (card.pk, card.label) for card in cards
-        ]
-        cast(forms.ChoiceField, self.fields["delivery_address"]).choices = [
-            (a.pk, ", ".join(a.lines())) for a in addresses
         ]

@@ -209,10 +209,7 @@ def order_new(request: PersonRequest, company: Company, access) -> HttpResponse:
     again = _again_ids(company, request.GET.get("again") or request.POST.get("again"))
     people = _choosable(company, again)
     data = request.POST if request.method == "POST" else None
-    initial: dict[str, Any] = {"key": uuid.uuid4().hex, "employees": again}
-    if len(addresses_list) == 1:
-        initial["delivery_address"] = addresses_list[0].pk
-    form = OrderForm(data, initial=initial, employees=people, addresses=addresses_list)
+    form = OrderForm(data, initial={"employees": again}, employees=people, addresses=addresses_list)
     rows = NewPersonFormSet(data, prefix="new")
     card_type = orders.card_type_for(main)
     if request.method == "POST" and form.is_valid() & rows.is_valid():
@@ -275,10 +272,7 @@ def order_csv(request: PersonRequest, company: Company, access) -> HttpResponse:
     from hmskort.orders import bulk
 
     addresses_list = list(delivery_addresses(company))
-    initial = {"delivery_address": addresses_list[0].pk} if len(addresses_list) == 1 else {}
-    form = CsvOrderForm(
-        request.POST or None, request.FILES or None, initial=initial, addresses=addresses_list
-    )
+    form = CsvOrderForm(request.POST or None, request.FILES or None, addresses=addresses_list)
     report = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -640,7 +634,7 @@ def card_detail(request: PersonRequest, company: Company, access, number: str) -
     ]
     events = _history_rows(list(object_history(card)[:50]))
     addresses_list = list(delivery_addresses(company))
-    form = ReportForm(initial={"key": uuid.uuid4().hex}, addresses=addresses_list)
+    form = ReportForm(addresses=addresses_list)
     return render(
         request,
         "portal/card.html",

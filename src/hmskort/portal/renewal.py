@@ -7,9 +7,6 @@ card to renew); the form's one-time key makes a double submit one order.
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats
@@ -39,12 +36,7 @@ def renew(request: PersonRequest, company: Company, access) -> HttpResponse:
         }
     addresses = list(delivery_addresses(company))
     asked = {n.replace(" ", "") for n in request.GET.getlist("card")}
-    initial: dict[str, Any] = {
-        "key": uuid.uuid4().hex,
-        "cards": [c.pk for c in cards if c.number in asked] if asked else [],
-    }
-    if len(addresses) == 1:
-        initial["delivery_address"] = addresses[0].pk
+    initial = {"cards": [c.pk for c in cards if c.number in asked]}
     form = RenewForm(request.POST or None, initial=initial, cards=cards, addresses=addresses)
     if request.method == "POST" and form.is_valid():
         chosen = {c.pk: c for c in cards}
