@@ -140,22 +140,25 @@ def test_the_full_recompute_writes_the_same_cards_history_and_audit_in_the_datab
 
 
 def test_a_card_changed_meanwhile_is_left_alone_while_the_others_are_written(mixed_world):
-    # Facts read and evaluated, then one of the cards is blocked before the write: that card
-    # keeps what the lifecycle wrote and gets no history or audit row; the others are written.
+    # Facts read into the database, then one of the cards is blocked before the write: that
+    # card keeps what the lifecycle wrote and gets no history or audit row; the others are
+    # written.
     orgnrs, _person_ids = mixed_world
     main_ids = list(Company.objects.filter(orgnr__in=orgnrs).values_list("pk", flat=True))
     today = NOW.date()
+    where = "c.company_id = ANY(%s)"
     with connection.cursor() as cursor:
-        cursor.execute(recompute._facts_sql("c.company_id = ANY(%s)"), [today, today, main_ids])
-        rows = cursor.fetchall()
-    changed = recompute._evaluate_rows(rows, today)
-    assert len(changed) > 10
-    target = next(c for c in changed if c.state == CardState.ISSUED)
+        cursor.execute(recompute._facts_sql(where, today), [main_ids])
+        expected = recompute._evaluate_rows(cursor.fetchall(), today)  # the reference path
+    assert len(expected) > 10
+    target = next(c for c in expected if c.state == CardState.ISSUED)
+
+    assert recompute._read_facts_pg(where, [main_ids], today) >= len(expected)
     Card.objects.filter(pk=target.card_id).update(state=CardState.BLOCKED)
+    written = recompute._write_facts_pg(cause="stale", today=today, now=NOW)
 
-    written = recompute._write_changes(changed, cause="stale", now=NOW)
-
-    assert {c.card_id for c in written} == {c.card_id for c in changed} - {target.card_id}
+    others = {c.card_id for c in expected} - {target.card_id}
+    assert written == len(others)
     assert Card.objects.get(pk=target.card_id).valid == target.was_valid
     history = set(CardStatusChange.objects.values_list("card_id", flat=True))
     audited = set(
@@ -163,5 +166,9 @@ def test_a_card_changed_meanwhile_is_left_alone_while_the_others_are_written(mix
             "object_id", flat=True
         )
     )
-    assert history == {c.card_id for c in written}
-    assert audited == {str(c.card_id) for c in written}
+    assert history == others
+    assert audited == {str(card_id) for card_id in others}
+    stored = Card.objects.filter(pk__in=others).values_list("pk", "valid", "reasons")
+    assert {(pk, valid, tuple(reasons)) for pk, valid, reasons in stored} == {
+        (c.card_id, c.valid, c.reasons) for c in expected if c.card_id in others
+    }

@@ -18,7 +18,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,49 +45,66 @@ __all__ = ["recompute_all", "recompute_cards", "refresh_cards"]
 CHUNK_SIZE = 20000
 AUDIT_ACTION = "card.validity_changed"
 AUDIT_OBJECT_TYPE = "cards.card"
+# Temporary tables of the PostgreSQL path (dropped at commit).
+_FACTS_TABLE = "hmskort_card_facts"
 _VERDICT_TABLE = "hmskort_card_verdict"
+_WRITTEN_TABLE = "hmskort_card_written"
+_ALL_FACTS_TABLE = "hmskort_card_all_facts"
+_CHANGED_TABLE = "hmskort_card_changed"
 _ID_BATCH = 900  # ids per IN (...) on SQLite
-
-_FACT_COLUMNS = (
-    "id",
-    "number",
-    "state",
-    "expires_on",
-    "valid",
-    "reasons",
-    "company_id",
-    "requires_cleaning_approval",
-    "requires_residence_permit",
-    "national_id_valid",
-    "needs_residence_permit",
-    "residence_permit_until",
-    "organisation_form",
-    "is_staffing_agency",
-    "vat_exempt",
-    "brreg_orgnr",
-    "removed",
-    "deleted_on",
-    "bankrupt",
-    "under_forced_dissolution",
-    "registered_in_vat",
-    "cleaning_status",
-    "staffing_approved",
-    "employment",
-    "owner_role",
-)
 
 
 def _in_list(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _facts_sql(where: str, *, whole_table: bool = False) -> str:
-    """The cards matching `where` with every fact the rules read, in one query.
+def _date_literal(today: dt.date) -> str:
+    """Today as an SQL literal: built here from a date, never from input (digits and dashes)."""
+    if not isinstance(today, dt.date):
+        raise TypeError(today)
+    return f"'{today.isoformat()}'"
 
-    Parameters: today, today, then those of `where`. For a few cards the employment is looked
-    up per card (index); for the whole table it is aggregated once and hash-joined, unordered.
-    """
-    t = {
+
+def _side_sql(column: str, today: str) -> str:
+    """-1, 0 or 1 as the date is before, on or after today; NULL without a date."""
+    return (
+        f"CASE WHEN {column} < {today} THEN -1 WHEN {column} > {today} THEN 1 "
+        f"WHEN {column} = {today} THEN 0 END"
+    )
+
+
+# The facts the rules read, as the columns of the facts query after the card's own
+# (id, number, company_id, valid, reasons). `evaluate` is pure and compares dates only with
+# `today` (rules.py), so each date is reduced to before/on/after today: cards share these keys
+# (a company's cards, the same state), and each distinct key is evaluated once.
+_KEY_NAMES = (
+    "state",
+    "expires_on",
+    "requires_cleaning_approval",
+    "requires_residence_permit",
+    "national_id_valid",
+    "needs_residence_permit",
+    "residence_permit_until",
+    "is_staffing_agency",
+    "vat_exempt",
+    "brreg_read",
+    "brreg_removed",
+    "deleted_on",
+    "bankrupt",
+    "under_forced_dissolution",
+    "registered_in_vat",
+    "staffing_approved",
+    "cleaning_approved",
+    "employment",
+    "owner_role",
+)
+_KEY_DATES = frozenset({"expires_on", "residence_permit_until", "deleted_on"})
+_CARD_COLUMNS = ("id", "number", "company_id", "valid", "reasons")
+_FACT_COLUMNS = _CARD_COLUMNS + _KEY_NAMES
+
+
+def _tables() -> dict[str, str]:
+    return {
         "card": Card._meta.db_table,
         "type": CardType._meta.db_table,
         "person": Person._meta.db_table,
@@ -99,45 +115,97 @@ def _facts_sql(where: str, *, whole_table: bool = False) -> str:
         "employment": Employment._meta.db_table,
         "role": Role._meta.db_table,
     }
+
+
+def _facts_sql(
+    where: str, today: dt.date, *, whole_table: bool = False, ordered: bool = True
+) -> str:
+    """The cards matching `where` with every fact the rules read, in one query (columns
+    `_FACT_COLUMNS`, ordered by card id if `ordered`).
+
+    Parameters: those of `where` (which may end with its own ORDER BY and LIMIT: it chooses the
+    cards). A few cards are chosen first (in the table's order, so the people and employments
+    they name are read in that order too), their companies' facts once per company, then the
+    rest per card through indexes. For the whole table everything is hash-joined and the
+    employments aggregated once.
+    """
+    t = _tables()
+    day = _date_literal(today)
     forms = ", ".join(f"'{f}'" for f in OWNER_WORKER_FORMS)
     codes = ", ".join(f"'{c}'" for c in OWNER_WORKER_ROLE_CODES)
+    approved = ", ".join(f"'{s}'" for s in _APPROVED_CLEANING)
     active = (
-        "CASE WHEN e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s) THEN 1 ELSE 0 END"
+        f"CASE WHEN e.starts_on <= {day} AND (e.ends_on IS NULL OR e.ends_on >= {day}) "
+        "THEN 1 ELSE 0 END"
     )
+    company_facts = f"""
+        SELECT co.id, co.organisation_form, co.is_staffing_agency, co.vat_exempt,
+               b.orgnr AS brreg_orgnr, b.removed, b.deleted_on, b.bankrupt,
+               b.under_forced_dissolution, b.registered_in_vat, cl.status AS cleaning_status,
+               sa.approved AS staffing_approved
+          FROM {t["company"]} co
+          LEFT JOIN {t["brreg"]} b ON b.orgnr = co.orgnr
+          LEFT JOIN {t["cleaning"]} cl ON cl.orgnr = co.orgnr
+          LEFT JOIN {t["staffing"]} sa ON sa.orgnr = co.orgnr"""  # noqa: S608
     if whole_table:
+        head = ""
+        cards = f"{t['card']} c"
+        companies = f"({company_facts}) co"
         employment_column = "em.active"
         employment_join = f"""
           LEFT JOIN (SELECT e.person_id, e.main_unit_id, MAX({active}) AS active
                        FROM {t["employment"]} e GROUP BY e.person_id, e.main_unit_id) em
                  ON em.person_id = c.holder_id AND em.main_unit_id = c.company_id"""  # noqa: S608
-        order = ""
+        condition = f"WHERE {where}"
     else:
+        head = f"""
+        WITH chosen AS MATERIALIZED (
+            SELECT c.id, c.number, c.company_id, c.valid, c.reasons, c.state, c.expires_on,
+                   c.card_type_id, c.holder_id
+              FROM {t["card"]} c
+             WHERE {where}),
+        company_facts AS MATERIALIZED (
+            {company_facts}
+             WHERE co.id IN (SELECT company_id FROM chosen))"""  # noqa: S608
+        cards = "chosen c"
+        companies = "company_facts co"
         employment_column = f"""(SELECT MAX({active}) FROM {t["employment"]} e
                  WHERE e.main_unit_id = c.company_id AND e.person_id = c.holder_id)"""  # noqa: S608
         employment_join = ""
-        order = "ORDER BY c.id"
-    # Only table names and constants are interpolated; values go in as parameters.
-    return f"""
-        SELECT c.id, c.number, c.state, c.expires_on, c.valid, c.reasons, c.company_id,
-               ct.requires_cleaning_approval, ct.requires_residence_permit,
-               p.national_id_valid, p.needs_residence_permit, p.residence_permit_until,
-               co.organisation_form, co.is_staffing_agency, co.vat_exempt,
-               b.orgnr, b.removed, b.deleted_on, b.bankrupt, b.under_forced_dissolution,
-               b.registered_in_vat, cl.status, sa.approved,
-               {employment_column},
+        condition = ""
+    order = "ORDER BY c.id" if ordered else ""
+    # Only table names, constants and today's date are interpolated; values are parameters.
+    return f"""{head}
+        SELECT c.id, c.number, c.company_id, c.valid, c.reasons,
+               c.state AS state,
+               {_side_sql("c.expires_on", day)} AS expires_on,
+               ct.requires_cleaning_approval AS requires_cleaning_approval,
+               ct.requires_residence_permit AS requires_residence_permit,
+               p.national_id_valid AS national_id_valid,
+               p.needs_residence_permit AS needs_residence_permit,
+               {_side_sql("p.residence_permit_until", day)} AS residence_permit_until,
+               co.is_staffing_agency AS is_staffing_agency,
+               co.vat_exempt AS vat_exempt,
+               CASE WHEN co.brreg_orgnr IS NULL THEN 0 ELSE 1 END AS brreg_read,
+               co.removed AS brreg_removed,
+               {_side_sql("co.deleted_on", day)} AS deleted_on,
+               co.bankrupt AS bankrupt,
+               co.under_forced_dissolution AS under_forced_dissolution,
+               co.registered_in_vat AS registered_in_vat,
+               co.staffing_approved AS staffing_approved,
+               CASE WHEN co.cleaning_status IN ({approved}) THEN 1 ELSE 0 END
+                   AS cleaning_approved,
+               {employment_column} AS employment,
                CASE WHEN co.organisation_form IN ({forms}) AND EXISTS (
                     SELECT 1 FROM {t["role"]} r
                      WHERE r.company_id = c.company_id AND r.national_id = p.national_id
-                       AND r.code IN ({codes})) THEN 1 ELSE 0 END
-          FROM {t["card"]} c
+                       AND r.code IN ({codes})) THEN 1 ELSE 0 END AS owner_role
+          FROM {cards}
           JOIN {t["type"]} ct ON ct.id = c.card_type_id
           JOIN {t["person"]} p ON p.id = c.holder_id
-          JOIN {t["company"]} co ON co.id = c.company_id
-          LEFT JOIN {t["brreg"]} b ON b.orgnr = co.orgnr
-          LEFT JOIN {t["cleaning"]} cl ON cl.orgnr = co.orgnr
-          LEFT JOIN {t["staffing"]} sa ON sa.orgnr = co.orgnr
+          JOIN {companies} ON co.id = c.company_id
           {employment_join}
-         WHERE {where}
+         {condition}
          {order}
     """  # noqa: S608
 
@@ -183,60 +251,46 @@ def _audit_data_json(
     )
 
 
-_APPROVED_CLEANING = frozenset(str(s) for s in CleaningApproval.APPROVED_STATUSES)
+_APPROVED_CLEANING = tuple(str(s) for s in CleaningApproval.APPROVED_STATUSES)
+_ONE_DAY = dt.timedelta(days=1)
 
 
-def facts_from_row(row: Sequence[Any], today: dt.date) -> CardFacts:
-    (
-        _id,
-        _number,
-        state,
-        expires_on,
-        _valid,
-        _reasons,
-        _company_id,
-        requires_cleaning_approval,
-        requires_residence_permit,
-        national_id_valid,
-        needs_residence_permit,
-        residence_permit_until,
-        _organisation_form,
-        is_staffing_agency,
-        vat_exempt,
-        brreg_orgnr,
-        removed,
-        deleted_on,
-        bankrupt,
-        under_forced_dissolution,
-        registered_in_vat,
-        cleaning_status,
-        staffing_approved,
-        employment,
-        owner_role,
-    ) = row
+def facts_from_key(key: Sequence[Any], today: dt.date) -> CardFacts:
+    """The facts of a key (columns `_KEY_NAMES`); each date stands as yesterday, today or
+    tomorrow for before, on or after today."""
+    values = dict(zip(_KEY_NAMES, key, strict=True))
+    for name in _KEY_DATES:
+        side = values[name]
+        values[name] = None if side is None else today + int(side) * _ONE_DAY
+    employment = values.pop("employment")
     return CardFacts(
         today=today,
-        state=state,
-        expires_on=expires_on if type(expires_on) is dt.date else _as_date(expires_on),
-        requires_cleaning_approval=bool(requires_cleaning_approval),
-        requires_residence_permit=bool(requires_residence_permit),
-        national_id_valid=bool(national_id_valid),
-        needs_residence_permit=bool(needs_residence_permit),
-        residence_permit_until=_as_date(residence_permit_until),
+        state=values["state"],
+        expires_on=values["expires_on"],
+        requires_cleaning_approval=bool(values["requires_cleaning_approval"]),
+        requires_residence_permit=bool(values["requires_residence_permit"]),
+        national_id_valid=bool(values["national_id_valid"]),
+        needs_residence_permit=bool(values["needs_residence_permit"]),
+        residence_permit_until=values["residence_permit_until"],
         employment_reported=employment is not None,
         employment_active=bool(employment),
-        owner_role=bool(owner_role),
-        brreg_read=brreg_orgnr is not None,
-        brreg_removed=bool(removed),
-        deleted_on=_as_date(deleted_on),
-        bankrupt=bool(bankrupt),
-        under_forced_dissolution=bool(under_forced_dissolution),
-        registered_in_vat=bool(registered_in_vat),
-        vat_exempt=bool(vat_exempt),
-        is_staffing_agency=bool(is_staffing_agency),
-        staffing_approved=bool(staffing_approved),
-        cleaning_approved=cleaning_status in _APPROVED_CLEANING,
+        owner_role=bool(values["owner_role"]),
+        brreg_read=bool(values["brreg_read"]),
+        brreg_removed=bool(values["brreg_removed"]),
+        deleted_on=values["deleted_on"],
+        bankrupt=bool(values["bankrupt"]),
+        under_forced_dissolution=bool(values["under_forced_dissolution"]),
+        registered_in_vat=bool(values["registered_in_vat"]),
+        vat_exempt=bool(values["vat_exempt"]),
+        is_staffing_agency=bool(values["is_staffing_agency"]),
+        staffing_approved=bool(values["staffing_approved"]),
+        cleaning_approved=bool(values["cleaning_approved"]),
     )
+
+
+def _verdict(key: tuple[Any, ...], today: dt.date) -> tuple[bool, tuple[str, ...]]:
+    verdict = evaluate(facts_from_key(key, today))
+    return verdict.valid, verdict.reasons
 
 
 @dataclass
@@ -251,57 +305,32 @@ class _Changed:
     was_reasons: tuple[str, ...]
 
 
-# Every fact column of a row the rules read except the unit's number and the dates (the key of
-# `_evaluate_rows` adds those as "read or not" and before/on/after today).
-_KEY_FACTS = operator.itemgetter(2, 7, 8, 9, 10, 12, 13, 14, 16, 18, 19, 20, 21, 22, 23, 24)
-
-
-def _side(value: Any, today: dt.date) -> int:
-    """-1, 0 or 1: the date before, on or after today."""
-    if type(value) is not dt.date:
-        value = _as_date(value)
-    return int(value > today) - int(value < today)
+_KEY_START = len(_CARD_COLUMNS)
 
 
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
-    """The cards whose verdict differs from the stored one.
-
-    Cards share facts (a company's cards, the same state): each distinct set of facts is
-    evaluated once per call. `evaluate` is pure and compares dates only with `today`
-    (rules.py), so the key holds every fact it reads, each date as before/on/after today."""
+    """The cards (rows of `_facts_sql`) whose verdict differs from the stored one; each
+    distinct key is evaluated once per call."""
     changed = []
     verdicts: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
     for row in rows:
-        expires_on, permit_until, deleted_on = row[3], row[11], row[17]
-        key = (
-            _KEY_FACTS(row),
-            row[15] is None,  # read from Enhetsregisteret or not
-            None if expires_on is None else _side(expires_on, today),
-            None if permit_until is None else _side(permit_until, today),
-            None if deleted_on is None else _side(deleted_on, today),
-        )
+        key = tuple(row[_KEY_START:])
         known = verdicts.get(key)
         if known is None:
-            verdict = evaluate(facts_from_row(row, today))
-            known = verdicts[key] = (verdict.valid, verdict.reasons)
+            known = verdicts[key] = _verdict(key, today)
         valid, reasons = known
-        stored = row[5]
-        was_valid = bool(row[4])
-        if type(stored) is str:
-            same = _reasons_from_text(stored) == reasons
-        else:
-            same = _as_reasons(stored) == reasons
-        if valid != was_valid or not same:
+        was_valid, was_reasons = bool(row[3]), _as_reasons(row[4])
+        if valid != was_valid or reasons != was_reasons:
             changed.append(
                 _Changed(
                     card_id=row[0],
                     number=row[1],
-                    company_id=row[6],
-                    state=row[2],
+                    company_id=row[2],
+                    state=key[0],
                     valid=valid,
                     reasons=reasons,
                     was_valid=was_valid,
-                    was_reasons=_as_reasons(stored),
+                    was_reasons=was_reasons,
                 )
             )
     return changed
@@ -311,8 +340,16 @@ def _actor(cause: str) -> Actor:
     return Actor(kind="system", ref="recompute", label=cause[:200])
 
 
+def _in_database() -> bool:
+    """PostgreSQL with HMSKORT_RECOMPUTE_IN_DATABASE (the default): verdicts are found per
+    distinct key and written by set-based statements. Otherwise (SQLite, or the setting off:
+    the reference the tests compare with) each card's row passes through Python."""
+    return connection.vendor == "postgresql" and settings.HMSKORT_RECOMPUTE_IN_DATABASE
+
+
 def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> list[_Changed]:
-    """Store new validity, status history and audit events for changed cards (one transaction).
+    """The reference path's write: new validity, status history and audit events for the
+    changed cards (one transaction), rows built in Python.
 
     A card is written only if its state, validity and reasons are still what the recompute read:
     a lifecycle change or another recompute that committed meanwhile wins (it saw newer facts).
@@ -321,35 +358,20 @@ def _write_changes(changed: list[_Changed], *, cause: str, now: dt.datetime) -> 
     if not changed:
         return []
     table = Card._meta.db_table
-    ops = connection.ops
-    now_db = ops.adapt_datetimefield_value(now)
     if connection.vendor == "postgresql":
-        in_database = settings.HMSKORT_RECOMPUTE_IN_DATABASE
-        changed = _write_changes_pg(changed, cause=cause, now=now, in_database=in_database)
+        changed = _update_cards_pg(changed, now=now)
         if not changed:
             return []
     else:
         # SQLite: a write after another connection's commit fails (BUSY_SNAPSHOT) rather than
         # overwriting newer data, so a plain update is safe.
+        now_db = connection.ops.adapt_datetimefield_value(now)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET valid = %s, reasons = %s, validity_changed_at = %s, "  # noqa: S608
                 "updated_at = %s WHERE id = %s",
                 [(c.valid, _reasons_json(c.reasons), now_db, now_db, c.card_id) for c in changed],
             )
-        _write_history_python(changed, cause=cause, now=now)
-    changes = [
-        CardValidityChange(
-            card_id=c.card_id, number=c.number, valid=c.valid, reasons=c.reasons, at=now
-        )
-        for c in changed
-    ]
-    transaction.on_commit(lambda: _send_changes(changes))
-    return changed
-
-
-def _write_history_python(changed: list[_Changed], *, cause: str, now: dt.datetime) -> None:
-    """The reference path: status history and audit rows built in Python, bulk-written."""
     copy_rows(
         CardStatusChange,
         ("card", "at", "valid", "reasons", "state", "cause"),
@@ -369,31 +391,34 @@ def _write_history_python(changed: list[_Changed], *, cause: str, now: dt.dateti
             for c in changed
         ),
     )
+    _after_commit(
+        [
+            CardValidityChange(
+                card_id=c.card_id, number=c.number, valid=c.valid, reasons=c.reasons, at=now
+            )
+            for c in changed
+        ]
+    )
+    return changed
 
 
-def _write_changes_pg(
-    changed: list[_Changed], *, cause: str, now: dt.datetime, in_database: bool
-) -> list[_Changed]:
-    """PostgreSQL: only the verdicts travel (COPY into a temporary table); the card update, the
-    status history and the audit rows are each one statement inside the database
-    (`UPDATE … FROM`, `INSERT … SELECT`). With `in_database` off (setting
-    HMSKORT_RECOMPUTE_IN_DATABASE) the history and audit rows are built in Python as on SQLite:
-    the reference the tests compare with. Returns the cards written."""
+def _update_cards_pg(changed: list[_Changed], *, now: dt.datetime) -> list[_Changed]:
+    """Reference path on PostgreSQL: the verdicts by COPY into a temporary table, the cards by
+    one guarded `UPDATE … FROM`. Returns the cards written."""
     table = Card._meta.db_table
-    history = CardStatusChange._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {_VERDICT_TABLE} "
-            "(id bigint PRIMARY KEY, company_id bigint, valid boolean, reasons jsonb, "
-            "state text, was_valid boolean, was_reasons jsonb) ON COMMIT DROP"
+        _drop_and_create(
+            cursor,
+            _VERDICT_TABLE,
+            "(id bigint PRIMARY KEY, valid boolean, reasons jsonb, state text, "
+            "was_valid boolean, was_reasons jsonb)",
         )
-        columns = "id, company_id, valid, reasons, state, was_valid, was_reasons"
+        columns = "id, valid, reasons, state, was_valid, was_reasons"
         with cursor.cursor.copy(f"COPY {_VERDICT_TABLE} ({columns}) FROM STDIN") as copy:
             for c in changed:
                 copy.write_row(
                     (
                         c.card_id,
-                        c.company_id,
                         c.valid,
                         _reasons_json(c.reasons),
                         c.state,
@@ -401,9 +426,6 @@ def _write_changes_pg(
                         _reasons_json(c.was_reasons),
                     )
                 )
-        # Written only if state, validity and reasons are still what the recompute read. The
-        # ids again as an array: the cards are found through the primary key (a bitmap scan
-        # in page order), not by scanning the whole table against the unanalysed temporary one.
         cursor.execute(
             f"""
             UPDATE {table} AS c
@@ -417,38 +439,12 @@ def _write_changes_pg(
             [now, now, [c.card_id for c in changed]],
         )
         written = {row[0] for row in cursor.fetchall()}
-        if len(written) != len(changed):
-            changed = [c for c in changed if c.card_id in written]
-            cursor.execute(
-                f"DELETE FROM {_VERDICT_TABLE} WHERE NOT (id = ANY(%s))",  # noqa: S608
-                [sorted(written)],
-            )
-        if changed and not in_database:
-            _write_history_python(changed, cause=cause, now=now)
-        elif changed:
-            cursor.execute(
-                f"""
-                INSERT INTO {history} (card_id, at, valid, reasons, state, cause)
-                SELECT id, %s, valid, reasons, state, %s FROM {_VERDICT_TABLE}
-                """,  # noqa: S608
-                [now, cause[:64]],
-            )
-            record_select(
-                actor=_actor(cause),
-                action=AUDIT_ACTION,
-                object_type=AUDIT_OBJECT_TYPE,
-                at=now,
-                select=f"""
-                    SELECT id::text, company_id,
-                           jsonb_build_object('valid', valid, 'reasons', reasons,
-                                              'previous_valid', was_valid,
-                                              'previous_reasons', was_reasons, 'cause', %s::text)
-                      FROM {_VERDICT_TABLE}
-                """,  # noqa: S608
-                params=[cause],
-            )
-        cursor.execute(f"DELETE FROM {_VERDICT_TABLE}")  # noqa: S608
-    return changed
+    return [c for c in changed if c.card_id in written]
+
+
+def _after_commit(changes: list[CardValidityChange]) -> None:
+    if changes:
+        transaction.on_commit(lambda: _send_changes(changes))
 
 
 def _send_changes(changes: list[CardValidityChange]) -> None:
@@ -466,22 +462,153 @@ def _send_changes(changes: list[CardValidityChange]) -> None:
             )
 
 
+# --- PostgreSQL: verdicts per distinct key, written inside the database --------------------
+
+
+def _drop_and_create(cursor: Any, table: str, definition: str) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {table} {definition} ON COMMIT DROP")
+
+
+def _key_text(alias: str) -> str:
+    """A row's key and stored verdict as one text (hash-joinable, NULLs included)."""
+    columns = ", ".join(f"{alias}.{name}" for name in (*_KEY_NAMES, "valid", "reasons"))
+    return f"ROW({columns})::text"
+
+
+def _changed_keys(cursor: Any, source: str, today: dt.date) -> list[tuple[str, bool, str]]:
+    """Group the facts in `source` (a table or a parenthesised query with `_FACT_COLUMNS`) by
+    key and stored verdict; evaluate each key once. Returns (key text, valid, reasons JSON)
+    for the groups whose verdict differs from the stored one."""
+    grouped = ", ".join(f"f.{name}" for name in (*_KEY_NAMES, "valid", "reasons"))
+    cursor.execute(
+        f"SELECT {_key_text('f')}, {grouped} FROM {source} f GROUP BY {grouped}"  # noqa: S608
+    )
+    changed = []
+    for key_text, *key, was_valid, was_reasons in cursor.fetchall():
+        valid, reasons = _verdict(tuple(key), today)
+        if valid != was_valid or reasons != _as_reasons(was_reasons):
+            changed.append((key_text, valid, _reasons_json(reasons)))
+    return changed
+
+
+def _read_facts_pg(where: str, params: Sequence[Any], today: dt.date) -> int:
+    """The facts of the cards matching `where`, into a temporary table (dropped at commit).
+    Returns how many cards."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_FACTS_TABLE}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {_FACTS_TABLE} ON COMMIT DROP AS "
+            + _facts_sql(where, today, ordered=False),
+            params,
+        )
+        return int(cursor.rowcount)
+
+
+def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> int:
+    """Evaluate the facts read by `_read_facts_pg` and write the changed cards, their status
+    history and audit events, each in one statement inside the database. A card is written
+    only if its state, validity and reasons are still what was read (a lifecycle change or
+    another recompute that committed meanwhile wins). Returns how many cards were written."""
+    table = Card._meta.db_table
+    history = CardStatusChange._meta.db_table
+    with connection.cursor() as cursor:
+        changed_keys = _changed_keys(cursor, _FACTS_TABLE, today)
+        if not changed_keys:
+            return 0
+        _drop_and_create(
+            cursor, _VERDICT_TABLE, "(k text PRIMARY KEY, valid boolean, reasons jsonb)"
+        )
+        with cursor.cursor.copy(f"COPY {_VERDICT_TABLE} (k, valid, reasons) FROM STDIN") as copy:
+            for row in changed_keys:
+                copy.write_row(row)
+        _drop_and_create(
+            cursor,
+            _WRITTEN_TABLE,
+            "(id bigint, number text, company_id bigint, state text, valid boolean, "
+            "reasons jsonb, was_valid boolean, was_reasons jsonb)",
+        )
+        cursor.execute(
+            f"""
+            WITH written AS (
+                UPDATE {table} AS c
+                   SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
+                       updated_at = %s
+                  FROM {_FACTS_TABLE} AS f
+                  JOIN {_VERDICT_TABLE} AS v ON v.k = {_key_text("f")}
+                 WHERE c.id = ANY(ARRAY(SELECT f.id FROM {_FACTS_TABLE} AS f
+                                          JOIN {_VERDICT_TABLE} AS v ON v.k = {_key_text("f")}
+                                         ORDER BY f.id))
+                   AND c.id = f.id AND c.state = f.state AND c.valid = f.valid
+                   AND c.reasons = f.reasons
+             RETURNING c.id, c.number, c.company_id, c.state, c.valid, c.reasons, f.valid,
+                       f.reasons
+            )
+            INSERT INTO {_WRITTEN_TABLE} SELECT * FROM written
+            """,  # noqa: S608
+            [now, now],
+        )
+        if not cursor.rowcount:
+            return 0
+        cursor.execute(
+            f"""
+            INSERT INTO {history} (card_id, at, valid, reasons, state, cause)
+            SELECT id, %s, valid, reasons, state, %s FROM {_WRITTEN_TABLE}
+            """,  # noqa: S608
+            [now, cause[:64]],
+        )
+        record_select(
+            actor=_actor(cause),
+            action=AUDIT_ACTION,
+            object_type=AUDIT_OBJECT_TYPE,
+            at=now,
+            select=f"""
+                SELECT id::text, company_id,
+                       jsonb_build_object('valid', valid, 'reasons', reasons,
+                                          'previous_valid', was_valid,
+                                          'previous_reasons', was_reasons, 'cause', %s::text)
+                  FROM {_WRITTEN_TABLE}
+            """,  # noqa: S608
+            params=[cause],
+        )
+        cursor.execute(f"SELECT id, number, valid, reasons FROM {_WRITTEN_TABLE}")  # noqa: S608
+        changes = [
+            CardValidityChange(
+                card_id=card_id, number=number, valid=valid, reasons=_as_reasons(reasons), at=now
+            )
+            for card_id, number, valid, reasons in cursor.fetchall()
+        ]
+    _after_commit(changes)
+    return len(changes)
+
+
+def _recompute_in_database(where: str, params: Sequence[Any], *, cause: str, today: dt.date) -> int:
+    """Recompute the cards matching `where` in the current transaction; return how many
+    changed."""
+    if not _read_facts_pg(where, params, today):
+        return 0
+    return _write_facts_pg(cause=cause, today=today, now=timezone.now())
+
+
+# --- Entry points ----------------------------------------------------------------------------
+
+
 def _recompute_ids(card_ids: Sequence[int], *, cause: str, today: dt.date) -> int:
     """Recompute the given cards (already resolved), chunk by chunk; return how many changed."""
     total = 0
-    ops = connection.ops
-    today_db = ops.adapt_datefield_value(today)
+    in_database = _in_database()
     batch = CHUNK_SIZE if connection.vendor == "postgresql" else _ID_BATCH
     for start in range(0, len(card_ids), batch):
         ids = list(card_ids[start : start + batch])
         with transaction.atomic():
+            if in_database:
+                total += _recompute_in_database("c.id = ANY(%s)", [ids], cause=cause, today=today)
+                continue
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
-                    cursor.execute(_facts_sql("c.id = ANY(%s)"), [today_db, today_db, ids])
+                    cursor.execute(_facts_sql("c.id = ANY(%s)", today), [ids])
                 else:
-                    cursor.execute(
-                        _facts_sql(f"c.id IN ({_in_list(ids)})"), [today_db, today_db, *ids]
-                    )
+                    cursor.execute(_facts_sql(f"c.id IN ({_in_list(ids)})", today), ids)
                 rows = cursor.fetchall()
             changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
         total += len(changed)
@@ -532,7 +659,7 @@ def recompute_cards(
     `company_ids` and `orgnrs` may name main units or sub-units: a sub-unit stands for its main
     unit's cards (the card always carries the main unit).
     """
-    if connection.vendor == "postgresql":
+    if _in_database():
         return _recompute_matching_pg(
             card_ids=list(card_ids or ()),
             company_ids=list(company_ids or ()),
@@ -565,8 +692,10 @@ def _recompute_matching_pg(
     person_ids: list[int],
     cause: str,
 ) -> int:
-    """PostgreSQL: select the cards and their facts in one query, streamed from a server-side
-    cursor in chunks, in one transaction (one signal after commit)."""
+    """PostgreSQL: select the cards and their facts in one query into a temporary table,
+    evaluate each distinct key once, write in set-based statements; one transaction (one
+    signal after commit). The companies are resolved to an array first, so the cards are read
+    through a bitmap of the (company, state) index, in the table's order."""
     company_table = Company._meta.db_table
     conditions: list[str] = []
     params: list[Any] = []
@@ -575,14 +704,14 @@ def _recompute_matching_pg(
         params.append(card_ids)
     if company_ids:
         conditions.append(
-            f"c.company_id IN (SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
-            "WHERE id = ANY(%s))"
+            f"c.company_id = ANY(ARRAY(SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
+            "WHERE id = ANY(%s)))"
         )
         params.append(company_ids)
     if orgnrs:
         conditions.append(
-            f"c.company_id IN (SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
-            "WHERE orgnr = ANY(%s))"
+            f"c.company_id = ANY(ARRAY(SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
+            "WHERE orgnr = ANY(%s)))"
         )
         params.append(orgnrs)
     if person_ids:
@@ -590,51 +719,44 @@ def _recompute_matching_pg(
         params.append(person_ids)
     if not conditions:
         return 0
-    today = timezone.localdate()
-    today_db = connection.ops.adapt_datefield_value(today)
-    total = 0
     owns_transaction = not connection.in_atomic_block
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    with transaction.atomic():
         with connection.cursor() as setup:
-            # Every row is read: plan for all of them, not for the first few (hash joins).
-            setup.execute("SET LOCAL cursor_tuple_fraction = 1.0")
             setup.execute("SET LOCAL jit = off")
         if owns_transaction:
             _relax_commit()
-        cursor.execute(
-            _facts_sql(" OR ".join(f"({c})" for c in conditions)), [today_db, today_db, *params]
+        return _recompute_in_database(
+            " OR ".join(f"({c})" for c in conditions),
+            params,
+            cause=cause,
+            today=timezone.localdate(),
         )
-        while rows := cursor.fetchmany(CHUNK_SIZE):
-            changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
-            total += len(changed)
-    return total
 
 
 def recompute_all(
     *, cause: str, progress: Callable[[int, int, int], None] | None = None, chunk_size: int = 0
 ) -> int:
-    """Recompute every card, streaming in id order; return how many changed.
+    """Recompute every card; return how many changed.
 
     `progress(done, total, changed)` is called after each chunk.
     """
     today = timezone.localdate()
-    today_db = connection.ops.adapt_datefield_value(today)
     chunk = chunk_size or CHUNK_SIZE
     total = Card.objects.count()
-    done = changed_total = 0
-    last_id = 0
-    owns_transaction = not connection.in_atomic_block
-    if connection.vendor == "postgresql":
+    if _in_database():
         return _recompute_all_pg(
             cause=cause, progress=progress, chunk=chunk, total=total, today=today
         )
+    done = changed_total = 0
+    last_id = 0
+    owns_transaction = not connection.in_atomic_block
     while True:
         with transaction.atomic():
             if owns_transaction:
                 _relax_commit()
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _facts_sql("c.id > %s") + " LIMIT %s", [today_db, today_db, last_id, chunk]
+                    _facts_sql("c.id > %s ORDER BY c.id LIMIT %s", today), [last_id, chunk]
                 )
                 rows = cursor.fetchall()
             if not rows:
@@ -658,33 +780,62 @@ def _recompute_all_pg(
     total: int,
     today: dt.date,
 ) -> int:
-    """PostgreSQL: one query over all cards, planned with hash joins and streamed from a
-    server-side cursor. Outside a transaction the cursor is WITH HOLD (the server keeps the
-    result) and each chunk's writes commit on their own; inside one, they join it."""
-    today_db = connection.ops.adapt_datefield_value(today)
+    """PostgreSQL: one query over all cards (hash joins) into a temporary table, grouped by key
+    inside the database, so only the distinct keys reach Python. The ids of the cards whose
+    key's verdict changed are taken from that table (no second pass over the joins); those
+    cards are recomputed in chunks of `chunk` cards, their facts read afresh. Outside a
+    transaction each chunk commits on its own; inside one, they join it. Memory stays flat:
+    the rows stay in the database."""
     owns_transaction = not connection.in_atomic_block
-    done = changed_total = 0
-    with connection.cursor() as setup:
-        setup.execute("SET jit = off")
-        setup.execute("SET cursor_tuple_fraction = 1.0")
-    try:
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(_facts_sql("TRUE", whole_table=True), [today_db, today_db])
-            while rows := cursor.fetchmany(chunk):
+    changed_total = 0
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+        try:
+            cursor.execute(f"DROP TABLE IF EXISTS {_ALL_FACTS_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_CHANGED_TABLE}")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_ALL_FACTS_TABLE} AS "
+                + _facts_sql("TRUE", today, whole_table=True, ordered=False)
+            )
+            # The planner cannot know that a million cards share a few thousand keys: it
+            # would sort them all on disk to group them. Hashing keeps the groups in memory.
+            cursor.execute("SET enable_sort = off")
+            changed_keys = _changed_keys(cursor, _ALL_FACTS_TABLE, today)
+            cursor.execute("RESET enable_sort")
+            if progress:
+                progress(total, total, 0)
+            if not changed_keys:
+                return 0
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {_CHANGED_TABLE} AS SELECT f.id "  # noqa: S608
+                f"FROM {_ALL_FACTS_TABLE} f WHERE {_key_text('f')} "
+                "IN (SELECT unnest(%s::text[])) ORDER BY f.id",
+                [[k for k, _valid, _reasons in changed_keys]],
+            )
+            cursor.execute(f"DROP TABLE {_ALL_FACTS_TABLE}")
+            last_id = 0
+            while True:
+                cursor.execute(
+                    f"SELECT id FROM {_CHANGED_TABLE} WHERE id > %s ORDER BY id LIMIT %s",  # noqa: S608
+                    [last_id, chunk],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
+                if not ids:
+                    break
                 with transaction.atomic():
                     if owns_transaction:
                         _relax_commit()
-                    changed = _write_changes(
-                        _evaluate_rows(rows, today), cause=cause, now=timezone.now()
+                    changed_total += _recompute_in_database(
+                        "c.id = ANY(%s)", [ids], cause=cause, today=today
                     )
-                done += len(rows)
-                changed_total += len(changed)
+                last_id = ids[-1]
                 if progress:
-                    progress(done, total, changed_total)
-    finally:
-        with connection.cursor() as setup:
-            setup.execute("RESET jit")
-            setup.execute("RESET cursor_tuple_fraction")
+                    progress(total, total, changed_total)
+        finally:
+            cursor.execute(f"DROP TABLE IF EXISTS {_ALL_FACTS_TABLE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_CHANGED_TABLE}")
+            cursor.execute("RESET enable_sort")
+            cursor.execute("RESET jit")
     return changed_total
 
 
