@@ -7,7 +7,8 @@ access, ordering: order form, summary, orders, order, card, addresses, CSV order
 page, my cards), the maintenance banner (a window is scheduled in the world, so every page shows
 it) and the maintenance page (during a window), and the back office (with the invoices, an
 invoice with a credit note, and the invoice list's error for a wrong date range), logged in
-through the real staff login with a TOTP code (`log_staff_in` in conftest.py)."""
+through the real staff login with a TOTP code (`log_staff_in` in conftest.py). At 390 px no table
+is wider than the screen: tables stack (class "stacked"), they do not scroll sideways."""
 
 from __future__ import annotations
 
@@ -186,11 +187,21 @@ OVERFLOWING = """() => [...document.querySelectorAll('body *')]
   .join(', ')"""
 
 
+WIDE_TABLES = """() => [...document.querySelectorAll('table')]
+  .filter(t => t.getBoundingClientRect().right > window.innerWidth + 1)
+  .map(t => 'table ' + Math.round(t.getBoundingClientRect().width) + 'px wide')
+  .join(', ')"""
+
+
 def sideways(page, width: int, url: str) -> list[str]:
-    """The problem, naming the elements that stick out, if the page scrolls sideways."""
-    if not scrolls_sideways(page):
-        return []
-    return [f"{width}px {url}: scrolls sideways ({page.evaluate(OVERFLOWING)})"]
+    """The problems, naming the elements that stick out, if the page scrolls sideways or a table
+    is wider than the screen (scrolling in a box of its own instead of stacking)."""
+    problems = []
+    if scrolls_sideways(page):
+        problems.append(f"{width}px {url}: scrolls sideways ({page.evaluate(OVERFLOWING)})")
+    if tables := page.evaluate(WIDE_TABLES):
+        problems.append(f"{width}px {url}: wider than the screen, not stacked: {tables}")
+    return problems
 
 
 def pages(world) -> list[tuple[str, str, object]]:
