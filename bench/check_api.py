@@ -11,10 +11,14 @@ measures in the same run, every server with the same gunicorn settings:
   middleware): a constant JSON answer, and the naive check (one raw-SQL lookup of the card by
   number);
 - GET /api/v1/ping (constant JSON, no database);
-- GET /api/v1/cards/{n} for random existing numbers (of a sample of 100,000), starting with an
-  empty answer cache (cards.checkcache), and how many answers it stored (the misses);
-- with --uncached, the same with the answer cache off (as before it existed); with --hot N,
-  checks of only N numbers (mostly answered from the cache);
+- GET /api/v1/cards/{n} for random existing numbers (of a sample of 100,000), with the answer
+  cache (cards.checkcache) as the hourly job leaves it: every card's answer stored
+  (`hmskort cards warm-cache`, timed once before the rounds); how many answers the checks
+  stored (their misses);
+- with --cold, the same on a server whose answer cache starts empty before each run (its own
+  Redis database: after a Redis restart, before the hourly job has run; nearly all misses);
+  with --uncached, the same with the answer cache off (as before it existed); with --hot N,
+  checks of only N numbers (a site's crew checked again and again);
 - POST /api/v1/cards/check with 1000 random existing numbers (sequential requests).
 
 Prints requests per second, p50 and p99 latency, and the ratios to the baselines. Needs `wrk`
@@ -164,31 +168,34 @@ def prewarm(numbers: list[str]) -> None:
         )
 
 
-def _answer_keys() -> list:
-    from django.conf import settings
+def warm_answers() -> tuple[int, float]:
+    """Every card's answer into the cache, as the hourly job stores them: (answers, seconds)."""
+    from hmskort.cards import checkcache
 
-    from hmskort import ratelimit
-
-    if not settings.HMSKORT_CHECK_CACHE_SECONDS or ratelimit.shared_redis() is None:
-        return []
-    client, make_key = ratelimit.shared_redis()
-    return list(client.scan_iter(match=make_key("check:v1:*"), count=10_000))
+    started = time.monotonic()
+    stored = checkcache.warm()
+    return stored, time.monotonic() - started
 
 
-def forget_answers() -> None:
-    """Empty the answer cache (cards.checkcache) so a measured run starts cold."""
-    from hmskort import ratelimit
+def redis_keys(url: str) -> int:
+    """How many keys the Redis database of `url` holds (answers, limit counters, tombstones)."""
+    import redis
 
-    keys = _answer_keys()
-    if keys:
-        client, _make_key = ratelimit.shared_redis()
-        for start in range(0, len(keys), 10_000):
-            client.delete(*keys[start : start + 10_000])
+    return int(redis.Redis.from_url(url).dbsize())
 
 
-def cached_answers() -> int:
-    """How many answers the cache holds (each stored once, by a check that missed)."""
-    return len(_answer_keys())
+def flush_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def other_redis_db(url: str) -> str:
+    """The same Redis server's next database: the --cold server's own, empty cache."""
+    head, _slash, db = url.rstrip("/").rpartition("/")
+    if not db.isdigit():
+        head, db = url.rstrip("/"), "0"
+    return f"{head}/{(int(db) + 1) % 16}"
 
 
 def make_key() -> str:
@@ -226,6 +233,10 @@ def wrk(url: str, *, duration: int, connections: int, script: str | None = None)
     }
 
 
+COLD = "GET /api/v1/cards/{n}, cold cache"
+BASED = "GET /api/v1/cards/{n}, --base-src"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
@@ -248,6 +259,12 @@ def main() -> None:
         "two Redis round trips for the limits, then PostgreSQL, as before issue 15's cache)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="also measure hmskort with an answer cache that starts empty before each run (its "
+        "own Redis database: the REDIS_URL's number + 1): nearly every check a miss",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -256,7 +273,9 @@ def main() -> None:
     parser.add_argument(
         "--base-src",
         help="also measure GET /api/v1/cards/{n} served from another checkout's src/ (e.g. a "
-        "worktree of the commit before a change), same settings: a before/after in one run",
+        "worktree of the commit before a change), same settings: a before/after in one run. Run "
+        "by that checkout's own .venv when it has one (its own packages), with an answer cache "
+        "of its own that starts empty (REDIS_URL's number + 2), as before the warm job",
     )
     parser.add_argument(
         "--hot",
@@ -268,6 +287,8 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database.")
+    if not os.environ.get("REDIS_URL", "").startswith("redis"):
+        sys.exit("Set REDIS_URL to a Redis database (the answer cache and the rate limits).")
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: install the Debian package `wrk` (apt-get install wrk).")
 
@@ -285,6 +306,9 @@ def main() -> None:
     numbers = sample_numbers(100_000)
     prewarm(numbers)
     key = make_key()
+    redis_url = os.environ["REDIS_URL"]
+    warmed, warm_seconds = warm_answers()
+    print(f"answer cache warmed: {warmed:,} answers in {warm_seconds:.1f} s", flush=True)
     connection.close()
 
     env = {
@@ -301,10 +325,10 @@ def main() -> None:
     base = f"http://127.0.0.1:{args.port}"
     bare = f"http://127.0.0.1:{args.port + 1}"
 
-    def serve(app: str, port: int, **extra_env: str) -> subprocess.Popen:
+    def serve(app: str, port: int, bin_dir: Path = BIN, **extra_env: str) -> subprocess.Popen:
         return subprocess.Popen(
             [
-                BIN / "gunicorn",
+                bin_dir / "gunicorn",
                 app,
                 "--bind",
                 f"127.0.0.1:{port}",
@@ -329,13 +353,22 @@ def main() -> None:
         servers.append(
             serve("hmskort.wsgi:application", args.port + 2, HMSKORT_CHECK_CACHE_SECONDS="0")
         )
+    cold = f"http://127.0.0.1:{args.port + 4}"
+    cold_redis = other_redis_db(os.environ["REDIS_URL"])
+    if args.cold:
+        servers.append(serve("hmskort.wsgi:application", args.port + 4, REDIS_URL=cold_redis))
     based = f"http://127.0.0.1:{args.port + 3}"
+    based_redis = other_redis_db(cold_redis)
     if args.base_src:
+        base_src = Path(args.base_src).resolve()
+        base_bin = base_src.parent / ".venv" / "bin"
         servers.append(
             serve(
                 "hmskort.wsgi:application",
                 args.port + 3,
-                PYTHONPATH=str(Path(args.base_src).resolve()),
+                bin_dir=base_bin if (base_bin / "gunicorn").exists() else BIN,
+                PYTHONPATH=str(base_src),
+                REDIS_URL=based_redis,
             )
         )
     try:
@@ -345,6 +378,7 @@ def main() -> None:
             f"{base}/api/v1/ping",
             f"{bare}/const",
             *([f"{uncached}/api/v1/ping"] if args.uncached else []),
+            *([f"{cold}/api/v1/ping"] if args.cold else []),
             *([f"{based}/api/v1/ping"] if args.base_src else []),
         ):
             for _ in range(100):
@@ -366,10 +400,12 @@ def main() -> None:
                 "GET /api/v1/ping": (f"{base}/api/v1/ping", None),
                 "GET /api/v1/cards/{n}": (base, str(lua)),
             }
+            if args.cold:
+                run[COLD] = (cold, str(lua))
             if args.uncached:
                 run["GET /api/v1/cards/{n}, cache off"] = (uncached, str(lua))
             if args.base_src:
-                run["GET /api/v1/cards/{n}, --base-src"] = (based, str(lua))
+                run[BASED] = (based, str(lua))
             if args.hot:
                 hot_file = Path(tmp) / "hot.txt"
                 hot_file.write_text("\n".join(numbers[: args.hot]) + "\n")
@@ -387,13 +423,17 @@ def main() -> None:
                 measured = {}
                 for name in names:
                     url, script = run[name]
-                    if name == "GET /api/v1/cards/{n}":
-                        forget_answers()  # the measured run starts with an empty answer cache
+                    if name in (COLD, BASED):
+                        # Its answer cache starts empty.
+                        flush_redis(cold_redis if name == COLD else based_redis)
+                    keys_before = redis_keys(cold_redis if name == COLD else redis_url)
                     measured[name] = wrk(
                         url, duration=args.duration, connections=args.connections, script=script
                     )
-                    if name == "GET /api/v1/cards/{n}":
-                        measured[name]["stored"] = cached_answers()
+                    if name in ("GET /api/v1/cards/{n}", COLD):
+                        # New keys: the answers its misses stored (counters exist already).
+                        keys_after = redis_keys(cold_redis if name == COLD else redis_url)
+                        measured[name]["stored"] = keys_after - keys_before
                 rounds.append(measured)
                 card_rps = measured["GET /api/v1/cards/{n}"]["rps"]
                 measured["ratios"] = {
@@ -480,12 +520,19 @@ def main() -> None:
         f"(aim >= 60 %), {cards['rps'] / naive:.2f}x the naive one-query app (aim >= 1.25x), "
         f"p99 {cards['p99']:.1f} ms (aim < 30 ms)"
     )
-    if "stored" in cards:
-        print(
-            f"answer cache during GET /api/v1/cards/{{n}}: {cards['requests']:,} requests, "
-            f"{cards['stored']:,} answers stored (misses); about "
-            f"{1 - cards['stored'] / max(1, cards['requests']):.0%} answered from the cache"
-        )
+    print(
+        f"answer cache: {warmed:,} answers stored by `cards warm-cache` in {warm_seconds:.1f} s "
+        "before the rounds"
+    )
+    for name in ("GET /api/v1/cards/{n}", COLD):
+        if name in results:
+            r = results[name]
+            print(
+                f"{name}: {r['requests']:,.0f} requests, {r['stored']:,.0f} answers stored "
+                f"(misses), about {1 - r['stored'] / max(1, r['requests']):.0%} answered from "
+                f"the cache; {r['rps'] / const:.0%} of constant JSON, {r['rps'] / naive:.2f}x "
+                "the naive app"
+            )
     print(
         f"POST /api/v1/cards/check, 1000 existing numbers, {len(timings)} sequential requests: "
         f"p50 {statistics.median(timings):.0f} ms, max {timings[-1]:.0f} ms (aim < 150 ms)"

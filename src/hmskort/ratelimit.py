@@ -11,6 +11,7 @@ never writes to the database.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import time
 from collections.abc import Callable, Sequence
@@ -109,9 +110,13 @@ def _trusted(addr: str) -> bool:
         ip = ipaddress.ip_address(addr)
     except ValueError:
         return False
-    return any(
-        ip in ipaddress.ip_network(net, strict=False) for net in settings.HMSKORT_TRUSTED_PROXIES
-    )
+    return any(ip in net for net in _networks(tuple(settings.HMSKORT_TRUSTED_PROXIES)))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(specs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The trusted proxies' networks, parsed once (every anonymous check asks)."""
+    return tuple(ipaddress.ip_network(net, strict=False) for net in specs)
 
 
 def client_ip(request: HttpRequest) -> str:

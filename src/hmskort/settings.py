@@ -428,10 +428,13 @@ HMSKORT_RECOMPUTE_IN_DATABASE = env_bool("HMSKORT_RECOMPUTE_IN_DATABASE", True)
 HMSKORT_CHECK_RATE_PER_MINUTE = int(os.environ.get("HMSKORT_CHECK_RATE_PER_MINUTE", "60"))
 # ... and per client IP (an IPv6 client counts by its /64) and day (days start at 00:00 UTC).
 HMSKORT_CHECK_RATE_PER_DAY = int(os.environ.get("HMSKORT_CHECK_RATE_PER_DAY", "2000"))
-# The anonymous API check caches its answers in Redis for this many seconds (0: never; never
-# without Redis). A change of a card's validity or state forgets the card at once after commit
-# (cards.checkcache); a rename may show the old name for up to this long.
-HMSKORT_CHECK_CACHE_SECONDS = int(os.environ.get("HMSKORT_CHECK_CACHE_SECONDS", "60"))
+# The anonymous API check answers from Redis (cards.checkcache): every card's answer is stored by
+# an hourly job (HMSKORT_CHECK_CACHE_WARM), a check that misses stores what it read, and each
+# answer lives this many seconds (0: no cache; never without Redis). The default outlives one
+# missed hourly run. A change of a card's validity or state forgets the card at once after
+# commit; a rename (holder, employer, card type) shows after the next hourly run.
+HMSKORT_CHECK_CACHE_SECONDS = int(os.environ.get("HMSKORT_CHECK_CACHE_SECONDS", "7800"))
+HMSKORT_CHECK_CACHE_WARM = env_bool("HMSKORT_CHECK_CACHE_WARM", True)
 # How long after a change a check may not cache the card again; must exceed the read replica's
 # lag (a check reading the replica before it has the change would cache the old answer).
 HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS = int(

@@ -339,3 +339,93 @@ def _request():
     from django.test import RequestFactory
 
     return RequestFactory().get("/", REMOTE_ADDR="192.0.2.10")
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_after_the_hourly_warm_job_every_card_is_answered_without_reading_the_database(
+    limits_lifted,
+):
+    from hmskort.cards.tasks import warm_check_cache
+
+    cards = [make_card() for _ in range(3)]
+    blocked = make_card(state="blocked", valid=False)
+    assert warm_check_cache.call_local() == 4
+    for card in cards:
+        data, reads = _reads(card.number)
+        assert (data["card_number"], data["valid"], reads) == (card.number, True, 0)
+    data, reads = _reads(blocked.number)
+    assert (data["state"], data["valid"], reads) == ("blocked", False, 0)
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_the_cache_is_filled_in_chunks_and_a_change_afterwards_still_shows_at_once(
+    limits_lifted,
+):
+    cards = [make_card() for _ in range(5)]
+    assert checkcache.warm(chunk=2) == 5
+    services.card_block(card=cards[3], actor=ACTOR)
+    assert [_reads(card.number)[1] for card in cards] == [0, 0, 0, 1, 0]
+    assert _reads(cards[3].number)[0]["state"] == "blocked"
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_card_changed_while_the_cache_is_filled_is_not_stored_with_its_old_answer(
+    limits_lifted, monkeypatch
+):
+    """The warm job read a chunk; the card is blocked and the block commits before the chunk is
+    stored: the old answer must not be stored over the tombstone."""
+    card = make_card()
+    read = lookup.cards_after
+
+    def read_then_block(last_id, limit):
+        rows = read(last_id, limit)
+        if rows:
+            monkeypatch.setattr(lookup, "cards_after", read)
+            services.card_block(card=Card.objects.get(pk=card.pk), actor=ACTOR)
+        return rows
+
+    monkeypatch.setattr(lookup, "cards_after", read_then_block)
+    assert checkcache.warm() == 0
+    data, reads = _reads(card.number)
+    assert (data["state"], data["valid"], reads) == ("blocked", False, 1)
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_rename_reaches_the_cached_answer_with_the_next_warm_run(limits_lifted):
+    from hmskort.people.models import Person
+
+    card = make_card()
+    checkcache.warm()
+    old_name = _reads(card.number)[0]["holder_name"]
+    Person.objects.filter(pk=card.holder_id).update(given_name="Astrid")
+    assert _reads(card.number)[0]["holder_name"] == old_name
+    checkcache.warm()
+    assert _reads(card.number)[0]["holder_name"].startswith("Astrid ")
+
+
+@pytest.mark.django_db
+def test_the_warm_job_stores_nothing_when_switched_off(settings):
+    from hmskort.cards.tasks import warm_check_cache
+
+    settings.HMSKORT_CHECK_CACHE_WARM = False
+    make_card()
+    assert warm_check_cache.call_local() == 0
+
+
+@pytest.mark.django_db
+def test_the_warm_command_says_what_it_stored_or_that_the_cache_is_off():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_card()
+    out = StringIO()
+    call_command("cards", "warm-cache", stdout=out)
+    if checkcache.enabled():
+        assert out.getvalue().startswith("1 answers stored in ")
+    else:
+        assert "cache is off" in out.getvalue()

@@ -57,13 +57,16 @@ def unauthorized() -> JsonResponse:
     )
 
 
-def card_out(check: CardCheck, now) -> dict:
+def card_out(check: CardCheck, now, language: str | None = None) -> dict:
+    """The single check's answer; the card type's name in `language` (default: the active)."""
     return {
         "card_number": check.number,
         "valid": check.valid,
         "state": check.state,
         "card_type": check.card_type_code,
-        "card_type_name": check.card_type_name,
+        "card_type_name": (
+            check.card_type_name if language is None else check.card_type_name_in(language)
+        ),
         "holder_name": check.holder_name,
         "employer_name": check.employer_name,
         "employer_orgnr": check.employer_orgnr,

@@ -25,7 +25,7 @@ for this request: it sets no cookie and reads none but the language's.
 
 from __future__ import annotations
 
-import json
+import functools
 import logging
 import re
 import time
@@ -34,7 +34,9 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError, connections
+from django.dispatch import receiver
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -58,13 +60,15 @@ STATUS = {
 }
 
 _ERROR_CONTENT_TYPE = "application/json; charset=utf-8"
+_ENCODER = DjangoJSONEncoder()
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
-def _security_headers(secure: bool) -> list[tuple[str, str]]:
+@functools.cache
+def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """What SecurityMiddleware, XFrameOptionsMiddleware and the site's security headers add to
-    a JSON answer of the API."""
+    a JSON answer of the API (worked out once; again when a test changes the settings)."""
     headers = []
     if secure and settings.SECURE_HSTS_SECONDS:
         value = f"max-age={settings.SECURE_HSTS_SECONDS}"
@@ -86,7 +90,12 @@ def _security_headers(secure: bool) -> list[tuple[str, str]]:
     # What site.headers.SecurityHeadersMiddleware adds to every dynamic answer.
     headers.append(("Content-Security-Policy", CONTENT_SECURITY_POLICY))
     headers.append(("Cache-Control", "no-store"))
-    return headers
+    return tuple(headers)
+
+
+@receiver(setting_changed)
+def _forget_headers(**kwargs: object) -> None:
+    _security_headers.cache_clear()
 
 
 def _is_secure(environ: dict) -> bool:
@@ -182,7 +191,7 @@ class LeanCheck:
         # As metrics.MetricsMiddleware does: count, time and log the request (no path, no IP).
         if self.record_request is not None:
             self.record_request(ROUTE, "GET", status, time.perf_counter() - start)
-        content = json.dumps(body, cls=DjangoJSONEncoder).encode()
+        content = _ENCODER.encode(body).encode()
         # As Django's path: JsonResponse for the card, django-ninja's renderer for errors.
         content_type = "application/json" if status in (200, 429) else _ERROR_CONTENT_TYPE
         headers = [
@@ -200,15 +209,20 @@ class LeanCheck:
         request = WSGIRequest(environ)
         language = translation.get_language_from_request(request) or "nb"
         vary = [("Vary", "Accept-Language, Cookie"), ("Content-Language", language)]
+        try:
+            # One Redis round trip counts the limits and fetches the cached answer; the
+            # database is read only on a miss (cards.checkcache).
+            limit, check = lookup.check_card_number_limited(
+                card_number, ratelimit.anonymous_windows(request)
+            )
+        except InvalidCardNumber as exc:
+            with translation.override(language):
+                detail = str(exc.message)
+            return 422, {"detail": detail, "code": exc.code, "errors": None}, vary
+        if check is not None and limit.allowed:
+            # The found card: the one answer that needs no translation switched on.
+            return 200, card_out(check, timezone.now(), language), vary
         with translation.override(language):
-            try:
-                # One Redis round trip counts the limits and fetches a cached answer; the
-                # database is read only on a miss (cards.checkcache).
-                limit, check = lookup.check_card_number_limited(
-                    card_number, ratelimit.anonymous_windows(request)
-                )
-            except InvalidCardNumber as exc:
-                return 422, {"detail": exc.message, "code": exc.code, "errors": None}, vary
             if not limit.allowed:
                 detail = _("Too many requests. Try again in %(seconds)d seconds.") % {
                     "seconds": limit.retry_after
@@ -218,7 +232,8 @@ class LeanCheck:
                     {"detail": detail, "code": "rate_limited"},
                     [*vary, ("Retry-After", str(limit.retry_after))],
                 )
-            if check is None:
-                detail = _("No card has this number.")
-                return 404, {"detail": detail, "code": "not_found", "errors": None}, vary
-            return 200, card_out(check, timezone.now()), vary
+            return (
+                404,
+                {"detail": _("No card has this number."), "code": "not_found", "errors": None},
+                vary,
+            )

@@ -3,8 +3,12 @@ change commits.
 
 The anonymous `GET /api/v1/cards/{n}` (`hmskort.api.lean`) counts the client's rate limits
 (minute and day) and fetches the cached answer for the number in **one** Lua script
-(`count_and_fetch`, registered once, run by EVALSHA). Only on a miss does it read PostgreSQL
-(`cards.lookup`), and then it stores what it read for `HMSKORT_CHECK_CACHE_SECONDS` (60 s).
+(`count_and_fetch`, run by EVALSHA on the thread's own connection). **Every card's answer is
+in the cache**: the hourly job `cards.tasks.warm_check_cache` (`warm`) stores them all, so a
+check of any existing number needs no database. Only on a miss (an unknown number, a card
+forgotten a moment ago, a Redis restart before the job has run) does it read PostgreSQL
+(`cards.lookup`), and then it stores what it read. Answers live `HMSKORT_CHECK_CACHE_SECONDS`
+(7800 s: longer than one missed hourly run).
 
 **Forgetting.** Whatever changes a card's validity or state calls `forget(numbers)` after its
 transaction commits (`forget_on_commit` from inside it). This module is the one place that
@@ -18,17 +22,17 @@ does it; today it is called from:
   stolen, terminate, reject, replace …), also when the validity does not change.
 
 `forget` writes a short tombstone (`HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS`, 30 s) and deletes
-the cached answer. A reader stores an answer only if no tombstone exists (atomically, in Lua),
-so a reader that read the old row before the commit cannot put the stale answer back after the
-delete; a reader whose read started more than half the tombstone's life ago does not store at
+the cached answer. A reader (a check that missed, or `warm` with each chunk it read) stores an
+answer only if no tombstone exists (atomically, in Lua), so a reader that read the old row
+before the commit cannot put the stale answer back after the delete; a reader whose read started more than half the tombstone's life ago does not store at
 all (its tombstone may have expired). With a read replica, the tombstone must outlive the
 replica's lag: a reader that reads the replica before it has the change stores nothing while
 the tombstone lives.
 
 What is cached is what the anonymous check shows (number, state, validity, card type, holder
 and employer names, employer organisation number, expiry): no birth date, no national ID, no
-reasons. Names changed elsewhere (a rename) may show the old name for up to the TTL; validity
-and state never do.
+reasons. Names changed elsewhere (a rename) may show the old name until the next hourly run
+overwrites it; validity and state never do.
 
 Without Redis (the embedded default: a cache per process) nothing is cached: every check reads
 the database, as the other processes could not be told to forget.
@@ -37,8 +41,12 @@ the database, as the other processes could not be told to forget.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import json
 import logging
+import os
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -46,6 +54,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from hmskort import ratelimit
 
@@ -90,14 +101,16 @@ return {minute, day, false}
 """
 
 # KEYS: (answer, tombstone) pairs. ARGV: TTL, then the answers. Stores each unless forgotten a
-# moment ago.
+# moment ago; returns how many it stored.
 _STORE = """
+local stored = 0
 for i = 0, #KEYS / 2 - 1 do
   if redis.call('EXISTS', KEYS[2 * i + 2]) == 0 then
     redis.call('SET', KEYS[2 * i + 1], ARGV[2 + i], 'EX', ARGV[1])
+    stored = stored + 1
   end
 end
-return 0
+return stored
 """
 
 # The answers this process read from the database on a miss, waiting to ride along with its
@@ -117,14 +130,46 @@ def enabled() -> bool:
     return _redis() is not None
 
 
-def _script(client: Any, name: str, source: str) -> Any:
-    """The redis-py Script (EVALSHA, loaded again by itself after a server restart), registered
-    once per client."""
-    scripts = client.__dict__.setdefault("_hmskort_scripts", {})
-    script = scripts.get(name)
-    if script is None:
-        script = scripts[name] = client.register_script(source)
-    return script
+@functools.cache
+def _sha(source: str) -> str:
+    """The SHA1 Redis knows a script by (EVALSHA)."""
+    return hashlib.sha1(source.encode(), usedforsecurity=False).hexdigest()
+
+
+# The check's own Redis connection, one per thread: the check's one round trip sent and read on
+# it directly. Through the client (pool checkout and return, retry wrapper, command dispatch)
+# the same EVALSHA costs the worker about three times the CPU (bench/README.md).
+_local = threading.local()
+
+
+def _connection(client: Any) -> Any:
+    conn = getattr(_local, "conn", None)
+    if conn is None or conn.pid != os.getpid() or _local.pool is not client.connection_pool:
+        conn = client.connection_pool.make_connection()
+        _local.conn, _local.pool = conn, client.connection_pool
+    return conn
+
+
+def _run_script(client: Any, source: str, keys: list[Any], args: list[Any]) -> Any:
+    """EVALSHA of `source` on this thread's connection; the script is loaded when the server
+    does not know it (the first call, after a Redis restart). A connection that broke (a Redis restart, a
+    timeout) is dropped and the call tried once more on a new one; a second failure raises."""
+    for attempt in (1, 2):
+        conn = _connection(client)
+        try:
+            try:
+                conn.send_command("EVALSHA", _sha(source), len(keys), *keys, *args)
+                return conn.read_response()
+            except NoScriptError:
+                # EVAL runs it and leaves it in the server's script cache for the next EVALSHA.
+                conn.send_command("EVAL", source, len(keys), *keys, *args)
+                return conn.read_response()
+        except (RedisConnectionError, RedisTimeoutError):
+            conn.disconnect()
+            _local.conn = None
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def count_and_fetch(
@@ -149,7 +194,7 @@ def count_and_fetch(
         settings.HMSKORT_CHECK_CACHE_SECONDS,
     ]
     _take_pending(make_key, keys, args)
-    minute, day, cached = _script(client, "count_and_fetch", _COUNT_AND_FETCH)(keys=keys, args=args)
+    minute, day, cached = _run_script(client, _COUNT_AND_FETCH, keys, args)
     limit = ratelimit.anonymous_verdict(
         windows, [None if minute < 0 else minute, None if day < 0 else day]
     )
@@ -157,15 +202,21 @@ def count_and_fetch(
 
 
 def _take_pending(make_key: Any, keys: list[Any], args: list[Any]) -> None:
-    """Move the pending answers into a script call's keys and arguments; drop those whose
-    read started more than half a tombstone's life ago (a change may have committed after the
-    read and its tombstone expired since)."""
+    """Move the pending answers into a script call's keys and arguments."""
+    answers = []
+    while _pending:
+        answers.append(_pending.popleft())
+    _add_answers(make_key, keys, args, answers)
+
+
+def _add_answers(
+    make_key: Any, keys: list[Any], args: list[Any], answers: Iterable[tuple[str, str, float]]
+) -> None:
+    """Add answers (number, encoded answer, when its read started) to a script call's keys and
+    arguments; drop those whose read started more than half a tombstone's life ago (a change
+    may have committed after the read and its tombstone expired since)."""
     oldest = time.monotonic() - settings.HMSKORT_CHECK_CACHE_TOMBSTONE_SECONDS / 2
-    while True:
-        try:
-            number, value, read_started = _pending.popleft()
-        except IndexError:
-            return
+    for number, value, read_started in answers:
         if read_started >= oldest:
             keys += [make_key(_ANSWER.format(number)), make_key(_TOMBSTONE.format(number))]
             args.append(value)
@@ -190,7 +241,35 @@ def flush() -> None:
     args: list[Any] = [settings.HMSKORT_CHECK_CACHE_SECONDS]
     _take_pending(make_key, keys, args)
     if keys:
-        _script(client, "store", _STORE)(keys=keys, args=args)
+        _run_script(client, _STORE, keys, args)
+
+
+def warm(*, chunk: int = 2000) -> int:
+    """Store the answer of every card, so that a check of any existing number is answered from
+    the cache (the periodic job `cards.tasks.warm_check_cache`, and `hmskort cards warm-cache`).
+    Read in chunks by id, each its own short query; each chunk is stored as a miss's answer is
+    (`_STORE`: not over a tombstone, and only while its read is recent), so a card changed
+    while the cache is filled is never stored with its old answer. Overwrites what is cached
+    (a rename shows after the next run). Returns how many answers were stored (0 without
+    Redis)."""
+    from .lookup import cards_after
+
+    redis = _redis()
+    if redis is None:
+        return 0
+    client, make_key = redis
+    stored = last_id = 0
+    while True:
+        read_started = time.monotonic()
+        checks = cards_after(last_id, chunk)
+        if not checks:
+            return stored
+        keys: list[Any] = []
+        args: list[Any] = [settings.HMSKORT_CHECK_CACHE_SECONDS]
+        _add_answers(make_key, keys, args, ((c.number, _encode(c), read_started) for c in checks))
+        if keys:
+            stored += int(_run_script(client, _STORE, keys, args))
+        last_id = checks[-1].card_id
 
 
 def forget(numbers: Iterable[str]) -> None:

@@ -53,6 +53,7 @@ def _select(where: str) -> str:
 
 _BY_NUMBER = _select("c.number = %s")
 _BY_TOKEN = _select("c.qr_token = %s")
+_BY_ID_AFTER = _select("c.id > %s ORDER BY c.id LIMIT %s")
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,10 @@ class CardCheck:
 
     @property
     def card_type_name(self) -> str:
-        lang = (get_language() or "nb")[:2]
-        return self.card_type_name_en if lang == "en" else self.card_type_name_nb
+        return self.card_type_name_in(get_language() or "nb")
+
+    def card_type_name_in(self, language: str) -> str:
+        return self.card_type_name_en if language[:2] == "en" else self.card_type_name_nb
 
     @property
     def state_notice(self) -> str:
@@ -135,38 +138,40 @@ def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return rows
 
 
-@functools.cache
-def _prepared_cursor_class() -> type:
-    import psycopg
-
-    class PreparedCursor(psycopg.Cursor[Any]):
-        """A server-side binding cursor that prepares every statement it runs."""
-
-        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
-            return super().execute(query, params, prepare=True)
-
-    return PreparedCursor
-
-
 def _fetch_prepared(conn: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[Any]:
-    """PostgreSQL: the check's few queries as prepared statements (server-side binding),
-    planned once per connection instead of on every check. Django's own cursors bind on the
-    client and never prepare; planning the four-table join costs PostgreSQL more than
-    executing it (bench/README.md). Through Django's cursor wrapper, so errors behave as for
-    any query; while queries are logged (DEBUG, a test capturing them) Django's ordinary cursor
-    runs them instead, so the log shows their SQL. (A pooler in front of PostgreSQL must pass
+    """PostgreSQL: the check's few queries as prepared statements, planned once per connection
+    instead of on every check (planning the four-table join costs PostgreSQL more than executing
+    it), on one psycopg `RawCursor` kept per connection: it sends the query as written (`$1`
+    placeholders, no conversion) and skips Django's cursor wrapper, which together cost the
+    worker more CPU than PostgreSQL spends answering (bench/README.md). Errors are Django's, as
+    for any query (`wrap_database_errors`, which also marks the connection for closing). While
+    queries are logged (DEBUG, a test capturing them) Django's ordinary cursor runs them
+    instead, so the log shows their SQL. (A pooler in front of PostgreSQL must pass
     protocol-level prepared statements through: pgbouncer >= 1.21 with
     max_prepared_statements > 0.)"""
     conn.ensure_connection()
-    if conn.connection.prepare_threshold is None:
-        # Django opens psycopg connections with prepared statements off (None). Turned on, it
-        # changes nothing for Django's own cursors (client-side binding never prepares).
-        conn.connection.prepare_threshold = 5
-    raw = _prepared_cursor_class()(conn.connection)
-    with conn.make_cursor(raw) as cursor:
-        cursor.execute(sql, params)
+    raw = conn.connection
+    cursor = getattr(conn, "_hmskort_check_cursor", None)
+    if cursor is None or cursor.connection is not raw or cursor.closed:
+        import psycopg
+
+        if raw.prepare_threshold is None:
+            # Django opens psycopg connections with prepared statements off (None), which
+            # refuses even `prepare=True`. Turned on, it changes nothing for Django's own
+            # cursors (client-side binding never prepares).
+            raw.prepare_threshold = 5
+        cursor = conn._hmskort_check_cursor = psycopg.RawCursor(raw)  # type: ignore[attr-defined]
+    with conn.wrap_database_errors:
+        cursor.execute(_numbered(sql), params, prepare=True)
         rows: list[Any] = cursor.fetchall()
         return rows
+
+
+@functools.cache
+def _numbered(sql: str) -> str:
+    """The query with PostgreSQL's own placeholders ($1, $2 …) for a RawCursor."""
+    parts = sql.split("%s")
+    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
 
 
 def check_card_number(raw: str) -> CardCheck | None:
@@ -212,6 +217,12 @@ def check_card_number_limited(
     check = _to_check(rows[0])
     checkcache.remember(check, read_started=read_started)
     return limit, check
+
+
+def cards_after(last_id: int, limit: int) -> list[CardCheck]:
+    """The next `limit` cards by id after `last_id`, as the check shows them (filling the answer
+    cache: `checkcache.warm`). One indexed range read, its own snapshot."""
+    return [_to_check(row) for row in _fetch(_BY_ID_AFTER, [last_id, limit])]
 
 
 def check_qr_token(token: str) -> CardCheck | None:

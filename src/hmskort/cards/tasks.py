@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from huey import crontab
@@ -11,6 +12,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from hmskort.people.models import Employment, Person
 
+from . import checkcache
 from .models import Card, CardState
 from .recompute import recompute_cards
 
@@ -73,3 +75,10 @@ def recompute_for_passing_time() -> int:
     """Daily: cards whose expiry passed, and employments or permits that ended, are rechecked."""
     ids = cards_touched_by_time(timezone.localdate())
     return recompute_cards(card_ids=ids, cause="daily") if ids else 0
+
+
+@db_periodic_task(crontab(minute="20"))
+def warm_check_cache() -> int:
+    """Hourly: every card's answer into the check's cache (cards.checkcache.warm), so checks of
+    any existing number are answered from Redis, and renames reach the cached answers."""
+    return checkcache.warm() if settings.HMSKORT_CHECK_CACHE_WARM else 0

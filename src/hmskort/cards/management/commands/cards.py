@@ -1,4 +1,5 @@
-"""`hmskort cards recompute [--all] [--orgnr N ...] [--card NUMBER ...]`: recompute card validity."""
+"""`hmskort cards recompute [--all] [--orgnr N ...] [--card NUMBER ...]`: recompute card validity;
+`hmskort cards warm-cache`: every card's answer into the check's cache."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from hmskort.cards import checkcache
 from hmskort.cards.models import Card
 from hmskort.cards.numbers import InvalidCardNumber, normalise_card_number
 from hmskort.cards.recompute import recompute_all, recompute_cards
@@ -25,10 +27,22 @@ class Command(BaseCommand):
         recompute.add_argument("--card", action="append", default=[], help="A card number.")
         recompute.add_argument("--cause", default="", help="Recorded with each change.")
         recompute.add_argument("--chunk-size", type=int, default=0)
+        sub.add_parser(
+            "warm-cache",
+            help="Store every card's answer in the check's cache (Redis), as the hourly job does.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "recompute":
             self._recompute(options)
+        elif options["action"] == "warm-cache":
+            started = time.monotonic()
+            stored = checkcache.warm()
+            self.stdout.write(
+                f"{stored:,} answers stored in {time.monotonic() - started:.1f} s"
+                if checkcache.enabled()
+                else "The check's cache is off (no Redis, or HMSKORT_CHECK_CACHE_SECONDS=0)."
+            )
 
     def _recompute(self, options: dict[str, Any]) -> None:
         started = time.monotonic()
