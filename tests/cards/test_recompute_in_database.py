@@ -16,7 +16,7 @@ from hmskort.audit.models import AuditEvent
 from hmskort.cards import recompute
 from hmskort.cards.models import Card, CardState, CardStatusChange
 from hmskort.cards.recompute import recompute_all, recompute_cards
-from hmskort.companies.models import Company
+from hmskort.companies.models import OWNER_WORKER_FORMS, Company
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit
 
@@ -274,6 +274,23 @@ def stored_world():
     return moved
 
 
+def _employed_holders_valid_card() -> Card:
+    """A valid issued card whose validity rests on its holder's employment (not an owner's)."""
+    card = (
+        Card.objects.filter(state=CardState.ISSUED, valid=True, worker_employment=1)
+        .exclude(company__organisation_form__in=OWNER_WORKER_FORMS)
+        .first()
+    )
+    assert card is not None
+    return card
+
+
+def _end_employment_unannounced(card: Card) -> None:
+    Employment.objects.filter(person_id=card.holder_id, main_unit_id=card.company_id).update(
+        ends_on=T0.date() - DAY
+    )
+
+
 def test_a_card_stores_the_holders_facts_as_read_after_every_kind_of_change(stored_world):
     today = T0.date()
     with connection.cursor() as cursor:
@@ -325,20 +342,12 @@ def test_a_register_run_of_employments_reads_the_holders_afresh(
     stored_world, django_capture_on_commit_callbacks
 ):
     # Aa-registeret announces units too, but not as units alone: their cards read the people.
-    from hmskort.companies.models import OWNER_WORKER_FORMS
     from hmskort.registries.models import RegistryRun
     from hmskort.registries.signals import register_facts_changed
 
-    card = (
-        Card.objects.filter(state=CardState.ISSUED, valid=True, worker_employment=1)
-        .exclude(company__organisation_form__in=OWNER_WORKER_FORMS)
-        .first()
-    )
-    assert card is not None
+    card = _employed_holders_valid_card()
     with time_machine.travel(T0, tick=False):
-        Employment.objects.filter(person_id=card.holder_id, main_unit_id=card.company_id).update(
-            ends_on=T0.date() - DAY
-        )
+        _end_employment_unannounced(card)
         with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
             register_facts_changed.send(
                 sender=RegistryRun,
@@ -356,15 +365,10 @@ def test_a_register_change_of_units_alone_takes_the_holders_facts_stored_on_the_
 ):
     # What makes it quick: the people and employments are not read. (A change to them that
     # nobody announced is therefore not seen; every change to them is announced.)
-    card = (
-        Card.objects.filter(state=CardState.ISSUED, valid=True, worker_employment=1)
-        .exclude(company__organisation_form__in=("ENK", "ANS", "DA"))
-        .first()
-    )
-    assert card is not None
+    card = _employed_holders_valid_card()
     unit = BrregUnit.objects.get(orgnr=card.company.orgnr)
     with time_machine.travel(T0, tick=False):
-        Employment.objects.filter(person_id=card.holder_id).update(ends_on=T0.date() - DAY)
+        _end_employment_unannounced(card)
         BrregUnit.objects.filter(pk=unit.pk).update(bankrupt=True)
         recompute_cards(unit_orgnrs=[unit.orgnr], cause="registry:brreg")
     card.refresh_from_db()
@@ -377,14 +381,9 @@ def test_a_unit_announced_with_other_facts_reads_the_holders_of_the_cards_those_
 ):
     # One job for a register run and a person's change: the person's cards read the person,
     # the other cards of the unit take what they store.
-    card = (
-        Card.objects.filter(state=CardState.ISSUED, valid=True, worker_employment=1)
-        .exclude(company__organisation_form__in=("ENK", "ANS", "DA"))
-        .first()
-    )
-    assert card is not None
+    card = _employed_holders_valid_card()
     with time_machine.travel(T0, tick=False):
-        Employment.objects.filter(person_id=card.holder_id).update(ends_on=T0.date() - DAY)
+        _end_employment_unannounced(card)
         recompute_cards(
             unit_orgnrs=[card.company.orgnr], person_ids=[card.holder_id], cause="mixed"
         )
