@@ -179,6 +179,7 @@ def company_actions(world):
         "address_archive": _nb("address_archive", orgnr=acme, pk=world["address"].pk),
         "order_line_link": _nb("order_line_link", orgnr=acme, pk=order.pk, line=world["line"].pk),
         "card_report": _nb("card_report", orgnr=acme, number=number),
+        "card_replace": _nb("card_replace", orgnr=acme, number=number),
         "card_employment_ended": _nb("card_employment_ended", orgnr=acme, number=number),
     }
 
