@@ -44,6 +44,7 @@ from hmskort.people.selectors import current_employees
 from hmskort.people.services import DocumentsUpload
 
 from .access import PersonRequest, company_view, person_required
+from .contact import known_for_orders
 from .forms import (
     BirthDateForm,
     CsvOrderForm,
@@ -328,7 +329,7 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
     address = delivery_addresses(company).filter(pk=draft["address"]).first()
     holders = [orders.Holder(**h) for h in draft["holders"]]
     errors: list[str] = []
-    known = order_reads.last_orderer_contact(request.person)
+    known = known_for_orders(request.person)
     language = (translation.get_language() or "nb")[:2]
     contact_form = OrdererContactForm(
         request.POST if request.method == "POST" else None,
@@ -698,6 +699,7 @@ def _order_replacement(
             "orderer": request.person,
             "delivery_address": address,
             "idempotency_key": form.cleaned_data["key"],
+            "contact": known_for_orders(request.person),
         }
         try:
             if reporting:
