@@ -209,6 +209,13 @@ def sideways(page, width: int, url: str) -> list[str]:
     return problems
 
 
+def problems_on(page, width: int, label: str) -> list[str]:
+    """What is wrong with the page as it is shown now, each line starting with the width and the
+    label (its address): every axe-core violation, sideways scrolling, a table wider than the
+    screen. The one scan every page goes through."""
+    return [f"{width}px {label}: {v}" for v in scan(page)] + sideways(page, width, label)
+
+
 def pages(world) -> list[tuple[str, str, object]]:
     company = world["company"]
     card = CardFactory(company=company)
@@ -296,9 +303,7 @@ def test_every_page_has_no_axe_violation_and_no_sideways_scroll_at_1280_and_390(
                     page.goto(live_server.url + url)
                     if page.url != live_server.url + url:
                         problems.append(f"{width}px {url}: went to {page.url}, not scanned")
-                    for violation in scan(page):
-                        problems.append(f"{width}px {url}: {violation}")
-                    problems += sideways(page, width, url)
+                    problems += problems_on(page, width, url)
                 page.close()
             for context in contexts.values():
                 context.close()
@@ -324,8 +329,7 @@ def test_the_maintenance_page_has_no_axe_violation_and_no_sideways_scroll(
         ):
             response = page.goto(live_server.url + url)
             assert response is not None and response.status == 503
-            problems += [f"{width}px {url}: {v}" for v in scan(page)]
-            problems += sideways(page, width, url)
+            problems += problems_on(page, width, url)
         context.close()
     assert problems == [], "\n".join(problems)
 
@@ -386,8 +390,7 @@ def test_every_back_office_page_has_no_axe_violation_and_no_sideways_scroll(
                 page.goto(live_server.url + url)
                 if page.url != live_server.url + url:
                     problems.append(f"{width}px {url}: went to {page.url}, not scanned")
-                problems += [f"{width}px {url}: {v}" for v in scan(page)]
-                problems += sideways(page, width, url)
+                problems += problems_on(page, width, url)
         page.context.close()
     assert problems == [], "\n".join(problems)
 
