@@ -650,13 +650,16 @@ def _read_facts_pg(
     trusted: str | None = None,
     trusted_params: Sequence[Any] = (),
 ) -> int:
-    """The facts of the cards matching `where`, into a temporary table (dropped at commit);
-    `trusted` as for `_facts_sql`. Returns how many cards."""
+    """The facts of the cards matching `where`, into a temporary table (dropped at commit),
+    each row with its key and stored verdict as text (`k`, computed once: the writes join on
+    it); `trusted` as for `_facts_sql`. Returns how many cards."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_FACTS_TABLE}")
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {_FACTS_TABLE} ON COMMIT DROP AS "
-            + _facts_sql(where, today, ordered=False, trusted=trusted),
+            f"CREATE TEMPORARY TABLE {_FACTS_TABLE} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT f.*, {_key_text('f')} AS k FROM ("
+            + _facts_sql(where, today, ordered=False, trusted=trusted)
+            + ") AS f",
             [*trusted_params, *params],
         )
         return int(cursor.rowcount)
@@ -678,7 +681,7 @@ def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> tuple[in
     between the read and the write (the caller reads those again)."""
     table = Card._meta.db_table
     history = CardStatusChange._meta.db_table
-    verdict_join = f"LEFT JOIN {_VERDICT_TABLE} AS v ON v.k = {_key_text('f')}"
+    verdict_join = f"LEFT JOIN {_VERDICT_TABLE} AS v ON v.k = f.k"
     to_write = f"v.k IS NOT NULL OR {_WORKER_MOVED}"
     with connection.cursor() as cursor:
         changed_keys = _changed_keys(cursor, _FACTS_TABLE, today)
@@ -736,7 +739,8 @@ def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> tuple[in
             f"""
             INSERT INTO {history} (card_id, at, valid, reasons, state, cause)
             SELECT id, %s, valid, reasons, state, %s FROM {_WRITTEN_TABLE} WHERE changed
-            """,  # noqa: S608
+             ORDER BY id
+            """,  # noqa: S608 -- in card order: the (card, at) index is filled leaf by leaf
             [now, cause[:64]],
         )
         if not cursor.rowcount:
