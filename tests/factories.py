@@ -13,6 +13,7 @@ from django.utils import timezone
 from hmskort.audit.services import Actor
 from hmskort.cards.models import Card, CardState, CardType
 from hmskort.cards.numbers import new_card_number, new_qr_token
+from hmskort.cards.signals import CardValidityChange
 from hmskort.companies.models import Company, DeliveryAddress, Role
 from hmskort.companies.services import delivery_address_add
 from hmskort.orders.models import Invoice, Order
@@ -214,6 +215,17 @@ def delivery_address(company: Company, **values: str) -> DeliveryAddress:
         **values,
     }
     return delivery_address_add(company=company, actor=Actor.system("test"), **fields)
+
+
+def validity_change(card: Card, *, valid: bool = False) -> CardValidityChange:
+    """What `cards.signals.card_validity_changed` announces for the card, now."""
+    return CardValidityChange(
+        card_id=card.pk,
+        number=card.number,
+        valid=valid,
+        reasons=tuple(card.reasons),
+        at=timezone.now(),
+    )
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

@@ -76,13 +76,9 @@ def _company():
 
 
 def _log_in(page, provider, live_server):
-    provider.set_user(
-        "siri", pid=SIRI, acr="idporten-loa-substantial", given_name="Siri", family_name="Sjef"
+    provider.log_in_with_browser(
+        page, live_server.url, pid=SIRI, given_name="Siri", family_name="Sjef"
     )
-    page.goto(f"{live_server.url}/logg-inn/")
-    page.get_by_role("link", name="Logg inn med ID-porten").click()
-    page.locator("input[name=sub]").fill("siri")
-    page.get_by_role("button", name="Authorize").click()
 
 
 def _upload(page, photo, document):
