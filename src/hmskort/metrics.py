@@ -1,7 +1,8 @@
 """Prometheus metrics at /metrics, closed to the public.
 
 - `hmskort_http_requests_total{route, method, status}` — every request, by URL name (never the
-  raw path: a path can hold a card number or a QR token).
+  raw path: a path can hold a card number or a QR token); a method other than the standard
+  ones counts as `OTHER`.
 - `hmskort_check_duration_seconds{kind}` — how long the card check takes (page, qr, api, batch).
 - `hmskort_register_sync_age_seconds{source}` — since the last applied read of each register.
 - `hmskort_register_stale{source}` — 1 when that source is stale (see registries.selectors).
