@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from hmskort.cards.models import Card, CardState, CardType
 from hmskort.cards.numbers import new_card_number, new_qr_token
 from hmskort.companies.models import Company, Role
+from hmskort.orders.models import Invoice, Order
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
 
@@ -197,3 +199,57 @@ def employed_person(company: Company, **kwargs) -> Person:
     person = PersonFactory(**kwargs)
     EmploymentFactory(person=person, employer=company)
     return person
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """An order as stored, with no lines (how one is placed: `orders.services.order_place`)."""
+
+    class Meta:
+        model = Order
+
+    company = factory.SubFactory(CompanyFactory)
+    card_type = factory.LazyFunction(lambda: CardType.objects.get(code="construction"))
+    ordered_by = factory.SubFactory(PersonFactory)
+    ordered_by_name = factory.LazyAttribute(lambda o: o.ordered_by.full_name)
+    idempotency_key = factory.Sequence(lambda n: f"factory-order-{n:08d}")
+    unit_price_ex_vat = Decimal("104.00")
+    vat_rate = Decimal("0.250")
+    delivery_recipient = "Test"
+    delivery_street = "Gata 1"
+    delivery_postcode = "0150"
+    delivery_city = "Oslo"
+
+
+# The issuer as an invoice records it (`orders.invoicing` copies it from the settings).
+SELLER = {
+    "name": "Utsteder",
+    "orgnr": "910000004",
+    "vat_number": "NO910000004MVA",
+    "street": "Gata 1",
+    "postcode": "0150",
+    "city": "Oslo",
+    "country": "NO",
+    "account": "",
+}
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An invoice of one card as stored, with no lines (how one is made:
+    tests/orders/test_invoicing.py)."""
+
+    class Meta:
+        model = Invoice
+
+    number = factory.Sequence(lambda n: n + 1)
+    order = factory.SubFactory(OrderFactory)
+    company = factory.LazyAttribute(lambda o: o.order.company)
+    issue_date = factory.LazyFunction(timezone.localdate)
+    due_date = factory.LazyAttribute(lambda o: o.issue_date)
+    vat_rate = Decimal("0.250")
+    net_amount = Decimal("104.00")
+    vat_amount = Decimal("26.00")
+    gross_amount = Decimal("130.00")
+    buyer_orgnr = factory.LazyAttribute(lambda o: o.company.orgnr)
+    buyer_name = factory.LazyAttribute(lambda o: o.company.name)
+    seller = factory.LazyFunction(lambda: dict(SELLER))
+    created_by = "test"

@@ -20,15 +20,20 @@ def orderer(company, *, email: str, language: str = "nb", given: str = "Siri"):
     """A person with an ordering role in the company who gave an e-mail address for alerts."""
     person = PersonFactory(given_name=given, family_name="Sjef")
     RoleFactory(company=company, national_id=person.national_id, code="DAGL")
+    wants(person, company, email=email, language=language)
+    return person
+
+
+def wants(person, company, *, email: str, language: str = "nb", invalid=True, expiry=True):
+    """The person's alert settings for the company, saved as on the alert page."""
     alert_settings_save(
         person=person,
         company=company,
         email=email,
         language=language,
-        invalid_digest=True,
-        expiry=True,
+        invalid_digest=invalid,
+        expiry=expiry,
     )
-    return person
 
 
 def turned_invalid(card, reasons: list[str], *, at: dt.datetime | None = None):
@@ -52,6 +57,18 @@ def turned_invalid(card, reasons: list[str], *, at: dt.datetime | None = None):
 def acme(db):
     company = CompanyFactory(name="Acme Bygg AS")
     return company
+
+
+@pytest.fixture
+def siri(acme):
+    """Acme's orderer, who gets the alerts at siri@acme.no in bokmål."""
+    return orderer(acme, email="siri@acme.no")
+
+
+@pytest.fixture
+def ivar(acme):
+    """Ivar Hansen's card at Acme, which stopped being valid now: not in the VAT register."""
+    return turned_invalid(card_for(acme, "Ivar"), ["not_in_vat_register"])
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from django.urls import get_resolver
 
 from hmskort.backoffice import urls as backoffice_urls
-from tests.factories import CardFactory, PersonFactory
+from tests.factories import CardFactory, InvoiceFactory, PersonFactory
 from tests.url_matrix import assert_every_page_listed
 
 pytestmark = pytest.mark.django_db
@@ -74,53 +74,8 @@ def world():
         "company": card.company,
         "batch": batch,
         "news": news,
-        "invoice": _an_invoice(card),
+        "invoice": InvoiceFactory(order__company=card.company, order__ordered_by=card.holder),
     }
-
-
-def _an_invoice(card):
-    """An invoice as stored (the way to one is covered in tests/orders/test_invoicing.py)."""
-    from decimal import Decimal
-
-    from hmskort.orders.models import Invoice, Order
-
-    order = Order.objects.create(
-        company=card.company,
-        card_type=card.card_type,
-        ordered_by=card.holder,
-        ordered_by_name="Test",
-        idempotency_key="access-matrix-order-0001",
-        unit_price_ex_vat=Decimal("104.00"),
-        vat_rate=Decimal("0.250"),
-        delivery_recipient="Test",
-        delivery_street="Gata 1",
-        delivery_postcode="0150",
-        delivery_city="Oslo",
-    )
-    return Invoice.objects.create(
-        number=1,
-        order=order,
-        company=card.company,
-        issue_date=card.issued_on,
-        due_date=card.issued_on,
-        vat_rate=Decimal("0.250"),
-        net_amount=Decimal("0"),
-        vat_amount=Decimal("0"),
-        gross_amount=Decimal("0"),
-        buyer_orgnr=card.company.orgnr,
-        buyer_name=card.company.name,
-        seller={
-            "name": "Utsteder",
-            "orgnr": "910000004",
-            "vat_number": "NO910000004MVA",
-            "street": "Gata 1",
-            "postcode": "0150",
-            "city": "Oslo",
-            "country": "NO",
-            "account": "",
-        },
-        created_by="test",
-    )
 
 
 ARGS = {

@@ -67,7 +67,7 @@ def test_a_company_found_to_be_a_staffing_agency_recomputes_its_cards_once(
     assert card.company.is_staffing_agency
     assert len(jobs) == 1
     assert jobs[0]["evaluated"] == 1
-    assert jobs[0]["orgnrs"] == [card.company.orgnr]
+    assert jobs[0]["unit_orgnrs"] == [card.company.orgnr]  # the unit's own facts moved
     assert jobs[0]["company_ids"] == [card.company.pk]
     card.refresh_from_db()
     assert (card.valid, card.reasons) == (False, ["staffing_not_approved"])

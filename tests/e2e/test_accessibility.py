@@ -3,12 +3,13 @@ in both languages; at 390 px no page scrolls sideways and the employees' valid/n
 stays in view.
 
 Pages: the public pages, the company portal (company, employees with filters, cards, history,
-access, ordering: order form, summary, orders, order, card, addresses, CSV order, the upload-link
-page, my cards), the maintenance banner (a window is scheduled in the world, so every page shows
-it) and the maintenance page (during a window), and the back office (with the invoices, an
-invoice with a credit note, and the invoice list's error for a wrong date range), logged in
-through the real staff login with a TOTP code (`log_staff_in` in conftest.py). At 390 px no table
-is wider than the screen: tables stack (class "stacked"), they do not scroll sideways."""
+access, ordering: order form, summary, orders, order, card (issued; lost with its replacement
+refused), addresses, CSV order, the upload-link page, my cards), the maintenance banner (a window
+is scheduled in the world, so every page shows it) and the maintenance page (during a window),
+and the back office (with the invoices, an invoice with a credit note, and the invoice list's
+error for a wrong date range), logged in through the real staff login with a TOTP code
+(`log_staff_in` in conftest.py). At 390 px no table is wider than the screen: tables stack
+(class "stacked"), they do not scroll sideways."""
 
 from __future__ import annotations
 
@@ -117,12 +118,16 @@ def _ordering_world(company, boss) -> dict:
     line = order.lines.get()
     upload = upload_link_renew(line=line, orderer=boss)
     card = CardFactory(company=company, holder=PersonFactory(given_name="Kari", family_name="Kort"))
+    # Reported lost, its replacement refused: its page offers a new card.
+    lost = CardFactory(company=company, state="lost", valid=False, reasons=["card_lost"])
+    CardFactory(company=company, holder=lost.holder, replaces=lost, state="rejected", valid=False)
     return {
         "address": address,
         "order": order,
         "line": line,
         "upload_path": upload[upload.index("/", len("https://")) :],
         "card": card,
+        "lost_card": lost,
         "draft_for": ola,
     }
 
@@ -204,6 +209,13 @@ def sideways(page, width: int, url: str) -> list[str]:
     return problems
 
 
+def problems_on(page, width: int, label: str) -> list[str]:
+    """What is wrong with the page as it is shown now, each line starting with the width and the
+    label (its address): every axe-core violation, sideways scrolling, a table wider than the
+    screen. The one scan every page goes through."""
+    return [f"{width}px {label}: {v}" for v in scan(page)] + sideways(page, width, label)
+
+
 def pages(world) -> list[tuple[str, str, object]]:
     company = world["company"]
     card = CardFactory(company=company)
@@ -245,6 +257,7 @@ def pages(world) -> list[tuple[str, str, object]]:
             line=world["line"].pk,
         ),
         both("portal:card", "boss", orgnr=o, number=world["card"].number),
+        both("portal:card", "boss", orgnr=o, number=world["lost_card"].number),
         both("portal:addresses", "boss", orgnr=o),
         both("portal:address_edit", "boss", orgnr=o, pk=world["address"].pk),
         both("portal:my_cards", "boss"),
@@ -290,9 +303,7 @@ def test_every_page_has_no_axe_violation_and_no_sideways_scroll_at_1280_and_390(
                     page.goto(live_server.url + url)
                     if page.url != live_server.url + url:
                         problems.append(f"{width}px {url}: went to {page.url}, not scanned")
-                    for violation in scan(page):
-                        problems.append(f"{width}px {url}: {violation}")
-                    problems += sideways(page, width, url)
+                    problems += problems_on(page, width, url)
                 page.close()
             for context in contexts.values():
                 context.close()
@@ -318,8 +329,7 @@ def test_the_maintenance_page_has_no_axe_violation_and_no_sideways_scroll(
         ):
             response = page.goto(live_server.url + url)
             assert response is not None and response.status == 503
-            problems += [f"{width}px {url}: {v}" for v in scan(page)]
-            problems += sideways(page, width, url)
+            problems += problems_on(page, width, url)
         context.close()
     assert problems == [], "\n".join(problems)
 
@@ -380,8 +390,7 @@ def test_every_back_office_page_has_no_axe_violation_and_no_sideways_scroll(
                 page.goto(live_server.url + url)
                 if page.url != live_server.url + url:
                     problems.append(f"{width}px {url}: went to {page.url}, not scanned")
-                problems += [f"{width}px {url}: {v}" for v in scan(page)]
-                problems += sideways(page, width, url)
+                problems += problems_on(page, width, url)
         page.context.close()
     assert problems == [], "\n".join(problems)
 

@@ -1,6 +1,6 @@
 """The alert settings page (also with its errors), the renewal page, the renewal summary and the
 unsubscribe page: no axe-core violation at 1280 and 390 px in both languages, no sideways scroll.
-(The same scan as tests/e2e/test_accessibility.py, over this feature's pages.)"""
+(The same scan as tests/e2e/test_accessibility.py, `problems_on`, over this feature's pages.)"""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from tests.e2e.test_accessibility import (  # noqa: F401 - fixtures
     WIDTHS,
     browser,
     logged_in_context,
-    scan,
-    scrolls_sideways,
+    problems_on,
     world,
 )
 
@@ -31,12 +30,6 @@ def test_the_alert_and_renewal_pages_have_no_axe_violation_and_no_sideways_scrol
     token = unsubscribe_token(person_id=boss.pk, company_id=company.pk, kind="invalid")
     problems = []
 
-    def check(page, label):
-        for violation in scan(page):
-            problems.append(f"{label}: {violation}")
-        if scrolls_sideways(page):
-            problems.append(f"{label}: scrolls sideways")
-
     with override_settings(HMSKORT_TEST_LOGIN=True):
         for width in WIDTHS:
             anonymous = logged_in_context(browser, live_server, None, width)
@@ -47,23 +40,23 @@ def test_the_alert_and_renewal_pages_have_no_axe_violation_and_no_sideways_scrol
             ):
                 page = logged_in.new_page()
                 page.goto(f"{live_server.url}{prefix}/{o}/{alerts}/")
-                check(page, f"{width}px {page.url}")
+                problems += problems_on(page, width, page.url)
                 page.fill("#id_email", "")
                 page.check("#id_invalid_digest")
                 page.get_by_role("button", name=save).click()
                 page.wait_for_selector("#error-summary")
-                check(page, f"{width}px {page.url} with errors")
+                problems += problems_on(page, width, f"{page.url} with errors")
                 page.goto(f"{live_server.url}{prefix}/{o}/{renew}/")
-                check(page, f"{width}px {page.url}")
+                problems += problems_on(page, width, page.url)
                 page.locator("input[name=cards]").first.check()
                 page.locator("input[name=delivery_address]").first.check()
                 page.get_by_role("button", name=go_on).click()
                 page.wait_for_selector(".price-summary")
-                check(page, f"{width}px {page.url} (summary)")
+                problems += problems_on(page, width, f"{page.url} (summary)")
                 page.close()
                 page = anonymous.new_page()
                 page.goto(f"{live_server.url}{stop}/{token}/")
-                check(page, f"{width}px {page.url}")
+                problems += problems_on(page, width, page.url)
                 page.close()
             anonymous.close()
             logged_in.close()

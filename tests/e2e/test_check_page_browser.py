@@ -1,20 +1,12 @@
 """The card check page in a real browser: type a number, see valid; type a typo, see why."""
 
-import os
-
 import pytest
 
 from hmskort.cards.numbers import format_card_number
 from tests.factories import CardFactory
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
-]
+# The `chromium` fixture (tests/e2e/conftest.py) skips the test where Chromium is not installed.
+pytestmark = [pytest.mark.e2e]
 
 
 @pytest.fixture

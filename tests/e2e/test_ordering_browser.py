@@ -1,6 +1,7 @@
 """Ordering in a real browser: log in through a real OIDC provider, add a delivery address,
 order two cards (one photo uploaded by the orderer, one through the employee's own link), see
-the order in the history; and report a card lost, which orders its replacement in one step."""
+the order in the history; and report a card lost, which orders its replacement in one step, and
+order another when the issuer refuses that one."""
 
 from __future__ import annotations
 
@@ -165,6 +166,7 @@ def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server,
     from playwright.sync_api import expect
 
     from hmskort.audit.services import Actor
+    from hmskort.cards import services as cards
     from hmskort.companies.services import delivery_address_add
 
     company, ola = _company()
@@ -192,6 +194,17 @@ def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server,
         page.get_by_label(re.compile("Byggveien 2")).check()
         page.get_by_role("button", name="Meld fra og bestill nytt kort").click()
         expect(page.get_by_text("er sperret straks, og et nytt kort er bestilt")).to_be_visible()
+        # The issuer refuses the new card: the lost card's page offers another one.
+        cards.card_reject(card=Card.objects.get(replaces=card), actor=Actor.staff("t"), note="-")
+        page.goto(f"{live_server.url}/virksomheter/{company.orgnr}/kort/{card.number}/")
+        expect(page.get_by_text("ble kansellert eller avvist")).to_be_visible()
+        page.get_by_role("button", name="Bestill nytt kort").click()
+        expect(page.get_by_text("Et nytt kort er bestilt i stedet for kort")).to_be_visible()
     card.refresh_from_db()
     assert card.state == CardState.LOST and not card.valid
-    assert Card.objects.filter(replaces=card).exists()
+    assert list(
+        Card.objects.filter(replaces=card).order_by("pk").values_list("state", flat=True)
+    ) == [
+        CardState.REJECTED,
+        CardState.AWAITING_DOCUMENTS,
+    ]

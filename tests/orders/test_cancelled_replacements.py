@@ -13,9 +13,10 @@ from django.utils import timezone
 from hmskort.audit.services import Actor
 from hmskort.cards import services as cards
 from hmskort.cards.models import Card, CardState
-from hmskort.orders.selectors import renewable_cards
+from hmskort.orders.selectors import can_order_again, renewable_cards
 from hmskort.orders.services import (
     OrderRefused,
+    card_replacement_order,
     card_report_and_replace,
     order_cancel,
     order_renew,
@@ -46,10 +47,10 @@ def _renew(world, card):
     ).order
 
 
-def _report_lost(world, card):
+def _report_lost(world, card, report="lost"):
     return card_report_and_replace(
         card=card,
-        report="lost",
+        report=report,
         orderer=world.manager,
         delivery_address=world.address,
         idempotency_key=key(),
@@ -89,6 +90,33 @@ def test_a_lost_card_whose_replacement_was_cancelled_can_be_replaced_again(world
 
     assert new.replaces == card
     assert Card.objects.filter(replaces=card).count() == 2
+
+
+def test_a_stolen_card_whose_replacement_was_cancelled_gets_a_new_order_in_its_place(world):
+    card = _expiring_card(world, days=400)
+    order_cancel(order=_report_lost(world, card, "stolen"), orderer=world.manager)
+    card.refresh_from_db()
+    assert can_order_again(card)
+
+    again = card_replacement_order(
+        card=card, orderer=world.manager, delivery_address=world.address, idempotency_key=key()
+    )
+
+    assert again.order.kind == "replacement"
+    assert again.order.lines.get().card.replaces == card
+    card.refresh_from_db()
+    assert card.state == CardState.STOLEN and not can_order_again(card)
+
+
+def test_a_new_card_in_place_of_one_not_reported_lost_is_refused(world):
+    card = _expiring_card(world, days=400)
+
+    with pytest.raises(OrderRefused):
+        card_replacement_order(
+            card=card, orderer=world.manager, delivery_address=world.address, idempotency_key=key()
+        )
+
+    assert not Card.objects.filter(replaces=card).exists()
 
 
 def test_a_live_renewal_still_blocks_a_second_one(world):

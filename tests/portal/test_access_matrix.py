@@ -17,6 +17,7 @@ from hmskort.portal import urls as portal_urls
 from tests.factories import (
     CardFactory,
     CompanyFactory,
+    InvoiceFactory,
     PersonFactory,
     RoleFactory,
     SubUnitFactory,
@@ -88,7 +89,7 @@ def world():
         delivery_address=address,
         idempotency_key="access-matrix-order-key",
     ).order
-    _invoice(order)
+    invoice = InvoiceFactory(order=order)
     return {
         "acme": acme,
         "unit": unit,
@@ -98,40 +99,9 @@ def world():
         "address": address,
         "order": order,
         "line": order.lines.get(),
+        "invoice": invoice,
         **people,
     }
-
-
-def _invoice(order):
-    """An invoice of the order as stored (how one is made: tests/orders/test_invoicing.py)."""
-    from decimal import Decimal
-
-    from hmskort.orders.models import Invoice
-
-    Invoice.objects.create(
-        number=1,
-        order=order,
-        company=order.company,
-        issue_date=timezone.localdate(),
-        due_date=timezone.localdate(),
-        vat_rate=Decimal("0.250"),
-        net_amount=Decimal("104.00"),
-        vat_amount=Decimal("26.00"),
-        gross_amount=Decimal("130.00"),
-        buyer_orgnr=order.company.orgnr,
-        buyer_name=order.company.name,
-        seller={
-            "name": "Utsteder",
-            "orgnr": "910000004",
-            "vat_number": "NO910000004MVA",
-            "street": "Gata 1",
-            "postcode": "0150",
-            "city": "Oslo",
-            "country": "NO",
-            "account": "",
-        },
-        created_by="test",
-    )
 
 
 def company_urls(world):
@@ -153,7 +123,7 @@ def company_urls(world):
         "order": f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/",
         "order_cancel": f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/kanseller/",
         "order_document": (
-            f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/invoice/1/ehf.xml"
+            f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/invoice/{world['invoice'].number}/ehf.xml"
         ),
         "documents": (
             f"/virksomheter/{acme.orgnr}/bestillinger/{world['order'].pk}/kort/"
@@ -179,6 +149,7 @@ def company_actions(world):
         "address_archive": _nb("address_archive", orgnr=acme, pk=world["address"].pk),
         "order_line_link": _nb("order_line_link", orgnr=acme, pk=order.pk, line=world["line"].pk),
         "card_report": _nb("card_report", orgnr=acme, number=number),
+        "card_replace": _nb("card_replace", orgnr=acme, number=number),
         "card_employment_ended": _nb("card_employment_ended", orgnr=acme, number=number),
     }
 

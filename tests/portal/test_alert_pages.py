@@ -15,8 +15,13 @@ from hmskort.alerts.models import AlertContact, AlertPreference
 from hmskort.alerts.sending import send_alerts
 from hmskort.alerts.services import unsubscribe_token
 from hmskort.audit.models import AuditEvent
+from hmskort.audit.services import Actor
+from hmskort.companies.services import delivery_address_add
+from hmskort.orders.selectors import OrdererContact
+from hmskort.orders.services import order_place
 from tests.alerts.conftest import card_for, orderer, turned_invalid
 from tests.factories import CompanyFactory, PersonFactory, RoleFactory
+from tests.orders.conftest import key, new_holder
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +79,32 @@ def test_saving_an_address_and_choices_stores_them_and_the_language(manager, log
     page = client.get(response["Location"]).content.decode()
     assert "Your e-mail alerts are saved." in page
     assert 'value="siri@acme.no"' in page
+
+
+def test_the_address_given_on_the_last_order_is_filled_in_until_one_is_saved(manager, log_in_as):
+    person, company = manager
+    order_place(
+        company=company,
+        orderer=person,
+        holders=[new_holder()],
+        delivery_address=delivery_address_add(
+            company=company,
+            actor=Actor.system("test"),
+            recipient="Acme",
+            street="Byggveien 2",
+            postcode="0150",
+            city="Oslo",
+        ),
+        idempotency_key=key(),
+        contact=OrdererContact(email="siri@acme.no", language="en"),
+    )
+    client = log_in_as(person)
+
+    form = client.get(settings_url(company)).context["form"]
+
+    assert form["email"].value() == "siri@acme.no"
+    assert form["language"].value() == "en"
+    assert not AlertContact.objects.exists()
 
 
 @pytest.mark.parametrize(

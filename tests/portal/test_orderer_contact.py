@@ -7,11 +7,13 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from hmskort.alerts.models import AlertContact
 from hmskort.audit.services import Actor
 from hmskort.orders import fulfilment
 from hmskort.orders.models import Order
 from hmskort.orders.selectors import OrdererContact
 from hmskort.orders.services import Holder, documents_submit, order_place
+from tests.factories import CardFactory
 from tests.orders.conftest import key, new_holder, upload
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +106,34 @@ def test_the_next_order_fills_in_the_e_mail_and_language_of_the_last_one(world, 
     form = again.context["form"]
     assert form["orderer_email"].value() == "siri@acme.example"
     assert form["orderer_language"].value() == "en"
+
+
+def test_a_first_order_fills_in_the_address_given_for_e_mail_alerts(world, log_in_as):
+    AlertContact.objects.create(person=world.manager, email="siri@acme.example", language="en")
+    client = log_in_as(world.manager)
+
+    summary = _to_summary(client, world)
+
+    form = summary.context["form"]
+    assert form["orderer_email"].value() == "siri@acme.example"
+    assert form["orderer_language"].value() == "en"
+
+
+def test_a_lost_card_reported_before_any_order_keeps_the_alert_address_on_its_order(
+    world, log_in_as
+):
+    AlertContact.objects.create(person=world.manager, email="siri@acme.example", language="en")
+    card = CardFactory(company=world.company, holder=world.employee)
+    client = log_in_as(world.manager)
+    form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
+
+    client.post(
+        _url("card_report", world.company, card.number),
+        {"report": "lost", "delivery_address": world.address.pk, "key": form_key},
+    )
+
+    order = Order.objects.get(kind="replacement")
+    assert (order.orderer_email, order.orderer_language) == ("siri@acme.example", "en")
 
 
 def _waiting_line(world, *, contact=None, worker_email=""):

@@ -10,6 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from hmskort.audit.services import Actor
+from hmskort.cards import services as cards
 from hmskort.cards.models import Card, CardState
 from hmskort.orders.models import Order, OrderLine, UploadLink
 from tests.factories import CardFactory, national_id_for
@@ -195,6 +197,84 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_in_one_step(world, log_in_a
     assert card.state == CardState.LOST and not card.valid
     assert Card.objects.filter(replaces=card).count() == 1
     assert Order.objects.filter(kind="replacement").count() == 1
+
+
+def _lost_with_refused_replacement(world, client):
+    """A card reported lost on its page, whose replacement the issuer then refused."""
+    card = CardFactory(company=world.company, holder=world.employee)
+    form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
+    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key}
+    client.post(_url("card_report", world.company, card.number), data)
+    cards.card_reject(
+        card=Card.objects.get(replaces=card), actor=Actor.staff("test"), note="photo unclear"
+    )
+    return card
+
+
+def test_a_lost_card_whose_replacement_was_refused_offers_a_new_one_with_its_price(
+    world, log_in_as
+):
+    client = log_in_as(world.manager)
+    card = _lost_with_refused_replacement(world, client)
+
+    page = client.get(_url("card", world.company, card.number))
+
+    text = page.content.decode()
+    assert "ble kansellert eller avvist" in text
+    assert "Bestill nytt kort" in text
+    assert "104,00" in text and "130,00" in text
+    assert _url("card_replace", world.company, card.number) in text
+
+
+def test_ordering_a_new_card_for_a_lost_card_twice_makes_one_order(world, log_in_as):
+    client = log_in_as(world.manager)
+    card = _lost_with_refused_replacement(world, client)
+    form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
+    data = {"delivery_address": world.address.pk, "key": form_key}
+
+    first = client.post(_url("card_replace", world.company, card.number), data)
+    second = client.post(_url("card_replace", world.company, card.number), data)
+
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    new = Card.objects.filter(replaces=card).exclude(state=CardState.REJECTED).get()
+    order = Order.objects.filter(kind="replacement").latest("pk")
+    assert order.lines.get().card == new
+    assert Order.objects.filter(kind="replacement").count() == 2
+    shown = client.get(first["Location"]).content.decode()
+    assert "Et nytt kort er bestilt i stedet for kort" in shown
+
+
+def test_a_new_card_for_a_lost_card_needs_a_delivery_address(world, log_in_as):
+    client = log_in_as(world.manager)
+    card = _lost_with_refused_replacement(world, client)
+
+    response = client.post(
+        _url("card_replace", world.company, card.number), {"key": key(), "delivery_address": ""}
+    )
+
+    assert response.status_code == 400
+    assert "Velg en leveringsadresse" in response.content.decode()
+    assert not Card.objects.filter(replaces=card).exclude(state=CardState.REJECTED).exists()
+
+
+def test_a_lost_card_whose_replacement_is_on_its_way_offers_no_second_one(world, log_in_as):
+    card = CardFactory(company=world.company, holder=world.employee)
+    client = log_in_as(world.manager)
+    form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
+    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key}
+    client.post(_url("card_report", world.company, card.number), data)
+
+    page = client.get(_url("card", world.company, card.number)).content.decode()
+    refused = client.post(
+        _url("card_replace", world.company, card.number),
+        {"key": key(), "delivery_address": world.address.pk},
+    )
+
+    assert _url("card_replace", world.company, card.number) not in page
+    assert refused.status_code == 400
+    assert "er allerede bestilt" in refused.content.decode()
+    assert Card.objects.filter(replaces=card).count() == 1
 
 
 def test_a_worker_without_a_company_sees_their_own_cards(world, log_in_as):

@@ -25,6 +25,7 @@ class PendingRecompute:
         self.company_ids: set[int] = set()
         self.orgnrs: set[str] = set()
         self.person_ids: set[int] = set()
+        self.unit_orgnrs: set[str] = set()
         self.causes: list[str] = []
         self.queued = False
 
@@ -35,17 +36,21 @@ class PendingRecompute:
         company_ids: Iterable[int] = (),
         orgnrs: Iterable[str] = (),
         person_ids: Iterable[int] = (),
+        unit_orgnrs: Iterable[str] = (),
         cause: str,
     ) -> None:
         self.card_ids.update(int(i) for i in card_ids)
         self.company_ids.update(int(i) for i in company_ids)
         self.orgnrs.update(str(o) for o in orgnrs)
         self.person_ids.update(int(i) for i in person_ids)
+        self.unit_orgnrs.update(str(o) for o in unit_orgnrs)
         if cause not in self.causes:
             self.causes.append(cause)
 
     def __bool__(self) -> bool:
-        return bool(self.card_ids or self.company_ids or self.orgnrs or self.person_ids)
+        return bool(
+            self.card_ids or self.company_ids or self.orgnrs or self.person_ids or self.unit_orgnrs
+        )
 
     @property
     def cause(self) -> str:
@@ -62,6 +67,8 @@ class PendingRecompute:
             company_ids=sorted(self.company_ids),
             orgnrs=sorted(self.orgnrs),
             person_ids=sorted(self.person_ids),
+            # A unit also announced with other facts is read in full (it is in `orgnrs`).
+            unit_orgnrs=sorted(self.unit_orgnrs - self.orgnrs),
             cause=self.cause,
         )
 
@@ -96,12 +103,15 @@ def queue_recompute(
     company_ids: Iterable[int] = (),
     orgnrs: Iterable[str] = (),
     person_ids: Iterable[int] = (),
+    unit_orgnrs: Iterable[str] = (),
     cause: str,
 ) -> None:
     """Recompute the cards these facts touch, once, after the current transaction commits.
 
-    `company_ids` and `orgnrs` may name main units or sub-units (a sub-unit stands for its main
-    unit's cards); `person_ids` are card holders. Outside a transaction the job is queued now.
+    `company_ids`, `orgnrs` and `unit_orgnrs` may name main units or sub-units (a sub-unit
+    stands for its main unit's cards); `person_ids` are card holders. `unit_orgnrs` are units
+    whose own register facts alone moved (see `recompute.recompute_cards`). Outside a
+    transaction the job is queued now.
     """
     pending = _pending_in_this_transaction() if connection.in_atomic_block else None
     if pending is None:
@@ -111,6 +121,7 @@ def queue_recompute(
         company_ids=company_ids,
         orgnrs=orgnrs,
         person_ids=person_ids,
+        unit_orgnrs=unit_orgnrs,
         cause=cause,
     )
     transaction.on_commit(_Flush(pending))

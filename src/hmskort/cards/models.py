@@ -92,6 +92,19 @@ class Card(models.Model):
     valid = models.BooleanField(default=False)
     reasons = models.JSONField(default=list, blank=True)
     validity_changed_at = models.DateTimeField(null=True, blank=True)
+    # The holder's facts the stored validity was computed from, as the recompute last read them
+    # (docs/cards.md, "Worker facts on the card"): a recompute for a change of the company's
+    # own register facts takes them from here instead of reading the person and employments
+    # again, while they are known (`worker_national_id_valid` not NULL) and the employment's
+    # value still holds today (`worker_employment_from` <= today < `worker_employment_until`).
+    # Only the recompute writes them.
+    worker_national_id_valid = models.BooleanField(null=True, editable=False)
+    worker_needs_residence_permit = models.BooleanField(null=True, editable=False)
+    worker_residence_permit_until = models.DateField(null=True, editable=False)
+    # Employment with the card's company: NULL none reported, 0 none in force, 1 in force.
+    worker_employment = models.SmallIntegerField(null=True, editable=False)
+    worker_employment_from = models.DateField(null=True, editable=False)
+    worker_employment_until = models.DateField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

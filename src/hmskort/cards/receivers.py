@@ -22,6 +22,14 @@ def person_facts_changed(
 
 
 def register_facts_changed(
-    sender: object, *, orgnrs: Iterable[str], cause: str = "registry", **kwargs: Any
+    sender: object,
+    *,
+    orgnrs: Iterable[str],
+    cause: str = "registry",
+    units_only: bool = False,
+    **kwargs: Any,
 ) -> None:
-    queue_recompute(orgnrs=orgnrs, cause=cause)
+    if units_only:
+        queue_recompute(unit_orgnrs=orgnrs, cause=cause)
+    else:
+        queue_recompute(orgnrs=orgnrs, cause=cause)

@@ -100,7 +100,20 @@ _KEY_NAMES = (
 )
 _KEY_DATES = frozenset({"expires_on", "residence_permit_until", "deleted_on"})
 _CARD_COLUMNS = ("id", "number", "company_id", "valid", "reasons")
-_FACT_COLUMNS = _CARD_COLUMNS + _KEY_NAMES
+# The holder's facts as stored on the card (`Card.worker_*`), in this order: after the key,
+# the facts query returns them as read now (or, for trusted cards, as stored), then as stored.
+_WORKER_FIELDS = (
+    "worker_national_id_valid",
+    "worker_needs_residence_permit",
+    "worker_residence_permit_until",
+    "worker_employment",
+    "worker_employment_from",
+    "worker_employment_until",
+)
+_WORKER_READ = tuple(f"read_{name}" for name in _WORKER_FIELDS)
+_WORKER_STORED = tuple(f"stored_{name}" for name in _WORKER_FIELDS)
+_FACT_COLUMNS = _CARD_COLUMNS + _KEY_NAMES + _WORKER_READ + _WORKER_STORED
+_WHOLE_TABLE_COLUMNS = _CARD_COLUMNS + _KEY_NAMES
 
 
 def _tables() -> dict[str, str]:
@@ -117,27 +130,63 @@ def _tables() -> dict[str, str]:
     }
 
 
+def _next_day_sql(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + 1)"
+    return f"date({column}, '+1 day')"
+
+
+def _employment_sql(day: str) -> dict[str, str]:
+    """Per employment row `e`: whether it is in force today, and the days around today on which
+    that could change (the window in which the card's employment value holds: from the last
+    start or end on or before today, to the first after it)."""
+    next_day = _next_day_sql("e.ends_on")
+    return {
+        "active": (
+            f"CASE WHEN e.starts_on <= {day} AND (e.ends_on IS NULL OR e.ends_on >= {day}) "
+            "THEN 1 ELSE 0 END"
+        ),
+        "from": (
+            f"CASE WHEN e.ends_on < {day} THEN {next_day} "
+            f"WHEN e.starts_on <= {day} THEN e.starts_on END"
+        ),
+        "until": (
+            f"CASE WHEN e.starts_on > {day} THEN e.starts_on "
+            f"WHEN e.ends_on >= {day} THEN {next_day} END"
+        ),
+    }
+
+
 def _facts_sql(
-    where: str, today: dt.date, *, whole_table: bool = False, ordered: bool = True
+    where: str,
+    today: dt.date,
+    *,
+    whole_table: bool = False,
+    ordered: bool = True,
+    trusted: str | None = None,
 ) -> str:
     """The cards matching `where` with every fact the rules read, in one query (columns
-    `_FACT_COLUMNS`, ordered by card id if `ordered`).
+    `_FACT_COLUMNS`; `_WHOLE_TABLE_COLUMNS` for the whole table), ordered by card id if
+    `ordered`.
 
-    Parameters: those of `where` (which may end with its own ORDER BY and LIMIT: it chooses the
-    cards). A few cards are chosen first (in the table's order, so the people and employments
-    they name are read in that order too), their companies' facts once per company, then the
-    rest per card through indexes. For the whole table everything is hash-joined and the
-    employments aggregated once.
+    Parameters: those of `trusted`, then those of `where` (which may end with its own ORDER BY
+    and LIMIT: it chooses the cards). A few cards are chosen first (in the table's order, so the
+    people and employments they name are read in that order too), their companies' facts once
+    per company, then the rest per card through indexes. For the whole table everything is
+    hash-joined and the employments aggregated once.
+
+    `trusted` (an SQL condition on the card `c`, or None for none) names the chosen cards whose
+    holder's facts may be taken as stored on the card (`Card.worker_*`) rather than read from
+    the person and the employments: only a recompute for changes of the companies' own register
+    facts passes one, and a card's stored facts are used only while they are known and the
+    employment's value holds today. The owner role is always read (roles are company facts).
     """
     t = _tables()
     day = _date_literal(today)
     forms = ", ".join(f"'{f}'" for f in OWNER_WORKER_FORMS)
     codes = ", ".join(f"'{c}'" for c in OWNER_WORKER_ROLE_CODES)
     approved = ", ".join(f"'{s}'" for s in _APPROVED_CLEANING)
-    active = (
-        f"CASE WHEN e.starts_on <= {day} AND (e.ends_on IS NULL OR e.ends_on >= {day}) "
-        "THEN 1 ELSE 0 END"
-    )
+    employment = _employment_sql(day)
     company_facts = f"""
         SELECT co.id, co.organisation_form, co.is_staffing_agency, co.vat_exempt,
                b.orgnr AS brreg_orgnr, b.removed, b.deleted_on, b.bankrupt,
@@ -147,43 +196,18 @@ def _facts_sql(
           LEFT JOIN {t["brreg"]} b ON b.orgnr = co.orgnr
           LEFT JOIN {t["cleaning"]} cl ON cl.orgnr = co.orgnr
           LEFT JOIN {t["staffing"]} sa ON sa.orgnr = co.orgnr"""  # noqa: S608
-    if whole_table:
-        head = ""
-        cards = f"{t['card']} c"
-        companies = f"({company_facts}) co"
-        employment_column = "em.active"
-        employment_join = f"""
-          LEFT JOIN (SELECT e.person_id, e.main_unit_id, MAX({active}) AS active
-                       FROM {t["employment"]} e GROUP BY e.person_id, e.main_unit_id) em
-                 ON em.person_id = c.holder_id AND em.main_unit_id = c.company_id"""  # noqa: S608
-        condition = f"WHERE {where}"
-    else:
-        head = f"""
-        WITH chosen AS MATERIALIZED (
-            SELECT c.id, c.number, c.company_id, c.valid, c.reasons, c.state, c.expires_on,
-                   c.card_type_id, c.holder_id
-              FROM {t["card"]} c
-             WHERE {where}),
-        company_facts AS MATERIALIZED (
-            {company_facts}
-             WHERE co.id IN (SELECT company_id FROM chosen))"""  # noqa: S608
-        cards = "chosen c"
-        companies = "company_facts co"
-        employment_column = f"""(SELECT MAX({active}) FROM {t["employment"]} e
-                 WHERE e.main_unit_id = c.company_id AND e.person_id = c.holder_id)"""  # noqa: S608
-        employment_join = ""
-        condition = ""
-    order = "ORDER BY c.id" if ordered else ""
-    # Only table names, constants and today's date are interpolated; values are parameters.
-    return f"""{head}
-        SELECT c.id, c.number, c.company_id, c.valid, c.reasons,
+    owner_role = f"""CASE WHEN co.organisation_form IN ({forms}) AND EXISTS (
+                    SELECT 1 FROM {t["role"]} r
+                     WHERE r.company_id = c.company_id AND r.national_id = {{national_id}}
+                       AND r.code IN ({codes})) THEN 1 ELSE 0 END"""  # noqa: S608
+    common = f"""
                c.state AS state,
                {_side_sql("c.expires_on", day)} AS expires_on,
                ct.requires_cleaning_approval AS requires_cleaning_approval,
                ct.requires_residence_permit AS requires_residence_permit,
-               p.national_id_valid AS national_id_valid,
-               p.needs_residence_permit AS needs_residence_permit,
-               {_side_sql("p.residence_permit_until", day)} AS residence_permit_until,
+               w.national_id_valid AS national_id_valid,
+               w.needs_residence_permit AS needs_residence_permit,
+               {_side_sql("w.residence_permit_until", day)} AS residence_permit_until,
                co.is_staffing_agency AS is_staffing_agency,
                co.vat_exempt AS vat_exempt,
                CASE WHEN co.brreg_orgnr IS NULL THEN 0 ELSE 1 END AS brreg_read,
@@ -195,17 +219,88 @@ def _facts_sql(
                co.staffing_approved AS staffing_approved,
                CASE WHEN co.cleaning_status IN ({approved}) THEN 1 ELSE 0 END
                    AS cleaning_approved,
-               {employment_column} AS employment,
-               CASE WHEN co.organisation_form IN ({forms}) AND EXISTS (
-                    SELECT 1 FROM {t["role"]} r
-                     WHERE r.company_id = c.company_id AND r.national_id = p.national_id
-                       AND r.code IN ({codes})) THEN 1 ELSE 0 END AS owner_role
-          FROM {cards}
+               {{employment}} AS employment"""
+    order = "ORDER BY c.id" if ordered else ""
+    if whole_table:
+        # Only table names, constants and today's date are interpolated; values are parameters.
+        return f"""
+        SELECT c.id, c.number, c.company_id, c.valid, c.reasons,
+               {common.format(employment="em.active")},
+               {owner_role.format(national_id="w.national_id")} AS owner_role
+          FROM {t["card"]} c
           JOIN {t["type"]} ct ON ct.id = c.card_type_id
+          JOIN {t["person"]} w ON w.id = c.holder_id
+          JOIN ({company_facts}) co ON co.id = c.company_id
+          LEFT JOIN (SELECT e.person_id, e.main_unit_id, MAX({employment["active"]}) AS active
+                       FROM {t["employment"]} e GROUP BY e.person_id, e.main_unit_id) em
+                 ON em.person_id = c.holder_id AND em.main_unit_id = c.company_id
+         WHERE {where}
+         {order}
+        """  # noqa: S608
+
+    stored = ", ".join(f"c.{name}" for name in _WORKER_FIELDS)
+    in_window = (
+        f"c.{_WORKER_FIELDS[0]} IS NOT NULL "
+        f"AND (c.worker_employment_from IS NULL OR c.worker_employment_from <= {day}) "
+        f"AND (c.worker_employment_until IS NULL OR c.worker_employment_until > {day})"
+    )
+    trust = f"CASE WHEN ({trusted}) AND {in_window} THEN 1 ELSE 0 END" if trusted else "0"
+    per_employment = f"FROM {t['employment']} e WHERE e.main_unit_id = c.company_id AND e.person_id = c.holder_id"
+    read_worker = f"""
+        SELECT c.id AS card_id, p.national_id,
+               p.national_id_valid, p.needs_residence_permit, p.residence_permit_until,
+               (SELECT MAX({employment["active"]}) {per_employment}) AS employment,
+               (SELECT MAX({employment["from"]}) {per_employment}) AS employment_from,
+               (SELECT MIN({employment["until"]}) {per_employment}) AS employment_until
+          FROM chosen c
           JOIN {t["person"]} p ON p.id = c.holder_id
-          JOIN {companies} ON co.id = c.company_id
-          {employment_join}
-         {condition}
+         WHERE c.trusted = 0"""  # noqa: S608
+    if trusted:
+        read_worker += f"""
+         UNION ALL
+        SELECT c.id, NULL, {stored}
+          FROM chosen c
+         WHERE c.trusted = 1"""  # noqa: S608
+    national_id = (
+        f"COALESCE(w.national_id, (SELECT p.national_id FROM {t['person']} p "  # noqa: S608
+        "WHERE p.id = c.holder_id))"
+    )
+    worker_read = ", ".join(
+        f"w.{column} AS read_{name}"
+        for column, name in zip(
+            (
+                "national_id_valid",
+                "needs_residence_permit",
+                "residence_permit_until",
+                "employment",
+                "employment_from",
+                "employment_until",
+            ),
+            _WORKER_FIELDS,
+            strict=True,
+        )
+    )
+    worker_stored = ", ".join(f"c.{name} AS stored_{name}" for name in _WORKER_FIELDS)
+    # Only table names, constants and today's date are interpolated; values are parameters.
+    return f"""
+        WITH chosen AS MATERIALIZED (
+            SELECT c.*, {trust} AS trusted
+              FROM (SELECT c.id, c.number, c.company_id, c.valid, c.reasons, c.state,
+                           c.expires_on, c.card_type_id, c.holder_id, {stored}
+                      FROM {t["card"]} c
+                     WHERE {where}) c),
+        company_facts AS MATERIALIZED (
+            {company_facts}
+             WHERE co.id IN (SELECT company_id FROM chosen)),
+        worker AS ({read_worker})
+        SELECT c.id, c.number, c.company_id, c.valid, c.reasons,
+               {common.format(employment="w.employment")},
+               {owner_role.format(national_id=national_id)} AS owner_role,
+               {worker_read}, {worker_stored}
+          FROM chosen c
+          JOIN worker w ON w.card_id = c.id
+          JOIN {t["type"]} ct ON ct.id = c.card_type_id
+          JOIN company_facts co ON co.id = c.company_id
          {order}
     """  # noqa: S608
 
@@ -306,6 +401,8 @@ class _Changed:
 
 
 _KEY_START = len(_CARD_COLUMNS)
+_KEY_END = _KEY_START + len(_KEY_NAMES)
+_STORED_START = _KEY_END + len(_WORKER_FIELDS)
 
 
 def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Changed]:
@@ -314,7 +411,7 @@ def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Chang
     changed = []
     verdicts: dict[tuple[Any, ...], tuple[bool, tuple[str, ...]]] = {}
     for row in rows:
-        key = tuple(row[_KEY_START:])
+        key = tuple(row[_KEY_START:_KEY_END])
         known = verdicts.get(key)
         if known is None:
             known = verdicts[key] = _verdict(key, today)
@@ -334,6 +431,59 @@ def _evaluate_rows(rows: Iterable[Sequence[Any]], today: dt.date) -> list[_Chang
                 )
             )
     return changed
+
+
+_WorkerFacts = tuple[bool | None, bool | None, dt.date | None, int | None, Any, Any]
+
+
+def _worker_facts(values: Sequence[Any]) -> _WorkerFacts:
+    """The six `Card.worker_*` values as Python values, however the database returned them."""
+    id_valid, needs_permit, permit_until, employment, since, until = values
+    return (
+        None if id_valid is None else bool(id_valid),
+        None if needs_permit is None else bool(needs_permit),
+        _as_date(permit_until),
+        None if employment is None else int(employment),
+        _as_date(since),
+        _as_date(until),
+    )
+
+
+@dataclass
+class _WorkerUpdate:
+    card_id: int
+    facts: _WorkerFacts  # as read now
+    was: _WorkerFacts  # as stored
+
+
+def _worker_updates(
+    rows: Iterable[Sequence[Any]], only: set[int] | None = None
+) -> list[_WorkerUpdate]:
+    """The cards (rows of `_facts_sql`, or only those in `only`) whose holder's facts as read
+    differ from those stored on the card."""
+    updates = []
+    for row in rows:
+        if only is not None and row[0] not in only:
+            continue
+        facts = _worker_facts(row[_KEY_END:_STORED_START])
+        was = _worker_facts(row[_STORED_START:])
+        if facts != was:
+            updates.append(_WorkerUpdate(card_id=row[0], facts=facts, was=was))
+    return updates
+
+
+def _write_worker_facts(updates: list[_WorkerUpdate]) -> None:
+    """The reference path's write of the holder's facts onto the cards, each only if the card
+    still stores what was read (a recompute that committed meanwhile read them later)."""
+    if not updates:
+        return
+    assignments = ", ".join(f"{name} = %s" for name in _WORKER_FIELDS)
+    unchanged = " AND ".join(f"{name} IS NOT DISTINCT FROM %s" for name in _WORKER_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Card._meta.db_table} SET {assignments} WHERE id = %s AND {unchanged}",  # noqa: S608
+            [(*u.facts, u.card_id, *u.was) for u in updates],
+        )
 
 
 def _actor(cause: str) -> Actor:
@@ -492,30 +642,50 @@ def _changed_keys(cursor: Any, source: str, today: dt.date) -> list[tuple[str, b
     return changed
 
 
-def _read_facts_pg(where: str, params: Sequence[Any], today: dt.date) -> int:
-    """The facts of the cards matching `where`, into a temporary table (dropped at commit).
-    Returns how many cards."""
+def _read_facts_pg(
+    where: str,
+    params: Sequence[Any],
+    today: dt.date,
+    *,
+    trusted: str | None = None,
+    trusted_params: Sequence[Any] = (),
+) -> int:
+    """The facts of the cards matching `where`, into a temporary table (dropped at commit);
+    `trusted` as for `_facts_sql`. Returns how many cards."""
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_FACTS_TABLE}")
         cursor.execute(
             f"CREATE TEMPORARY TABLE {_FACTS_TABLE} ON COMMIT DROP AS "
-            + _facts_sql(where, today, ordered=False),
-            params,
+            + _facts_sql(where, today, ordered=False, trusted=trusted),
+            [*trusted_params, *params],
         )
         return int(cursor.rowcount)
 
 
-def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> int:
-    """Evaluate the facts read by `_read_facts_pg` and write the changed cards, their status
-    history and audit events, each in one statement inside the database. A card is written
-    only if its state, validity and reasons are still what was read (a lifecycle change or
-    another recompute that committed meanwhile wins). Returns how many cards were written."""
+# A card of the facts table `f` whose holder's facts as read differ from those it stores.
+_WORKER_MOVED = " OR ".join(
+    f"f.read_{name} IS DISTINCT FROM f.stored_{name}" for name in _WORKER_FIELDS
+)
+
+
+def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> tuple[int, list[int]]:
+    """Evaluate the facts read by `_read_facts_pg` and write the cards whose verdict changed,
+    their status history and audit events, each in one statement inside the database; the
+    holder's facts as read go onto every card that stores others (`Card.worker_*`), in the same
+    statement, without history. A card is written only if its state, validity, reasons and
+    stored holder's facts are still what was read. Returns how many cards' verdicts were
+    written, and the ids of the cards left alone because another transaction changed them
+    between the read and the write (the caller reads those again)."""
     table = Card._meta.db_table
     history = CardStatusChange._meta.db_table
+    verdict_join = f"LEFT JOIN {_VERDICT_TABLE} AS v ON v.k = {_key_text('f')}"
+    to_write = f"v.k IS NOT NULL OR {_WORKER_MOVED}"
     with connection.cursor() as cursor:
         changed_keys = _changed_keys(cursor, _FACTS_TABLE, today)
         if not changed_keys:
-            return 0
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_FACTS_TABLE} f WHERE {_WORKER_MOVED})")  # noqa: S608
+            if not cursor.fetchone()[0]:
+                return 0, []
         _drop_and_create(
             cursor, _VERDICT_TABLE, "(k text PRIMARY KEY, valid boolean, reasons jsonb)"
         )
@@ -526,37 +696,51 @@ def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> int:
             cursor,
             _WRITTEN_TABLE,
             "(id bigint, number text, company_id bigint, state text, valid boolean, "
-            "reasons jsonb, was_valid boolean, was_reasons jsonb)",
+            "reasons jsonb, was_valid boolean, was_reasons jsonb, changed boolean)",
+        )
+        worker_set = ", ".join(f"{name} = f.read_{name}" for name in _WORKER_FIELDS)
+        worker_unchanged = " AND ".join(
+            f"c.{name} IS NOT DISTINCT FROM f.stored_{name}" for name in _WORKER_FIELDS
         )
         cursor.execute(
             f"""
             WITH written AS (
                 UPDATE {table} AS c
-                   SET valid = v.valid, reasons = v.reasons, validity_changed_at = %s,
-                       updated_at = %s
+                   SET valid = COALESCE(v.valid, c.valid),
+                       reasons = COALESCE(v.reasons, c.reasons),
+                       validity_changed_at = CASE WHEN v.k IS NULL THEN c.validity_changed_at
+                                                  ELSE %s END,
+                       updated_at = CASE WHEN v.k IS NULL THEN c.updated_at ELSE %s END,
+                       {worker_set}
                   FROM {_FACTS_TABLE} AS f
-                  JOIN {_VERDICT_TABLE} AS v ON v.k = {_key_text("f")}
-                 WHERE c.id = ANY(ARRAY(SELECT f.id FROM {_FACTS_TABLE} AS f
-                                          JOIN {_VERDICT_TABLE} AS v ON v.k = {_key_text("f")}
-                                         ORDER BY f.id))
+                  {verdict_join}
+                 WHERE c.id = ANY(ARRAY(SELECT f.id FROM {_FACTS_TABLE} AS f {verdict_join}
+                                         WHERE {to_write} ORDER BY f.id))
                    AND c.id = f.id AND c.state = f.state AND c.valid = f.valid
-                   AND c.reasons = f.reasons
+                   AND c.reasons = f.reasons AND {worker_unchanged}
              RETURNING c.id, c.number, c.company_id, c.state, c.valid, c.reasons, f.valid,
-                       f.reasons
+                       f.reasons, v.k IS NOT NULL
             )
             INSERT INTO {_WRITTEN_TABLE} SELECT * FROM written
             """,  # noqa: S608
             [now, now],
         )
-        if not cursor.rowcount:
-            return 0
+        cursor.execute(
+            f"""SELECT f.id FROM {_FACTS_TABLE} AS f {verdict_join}
+                 WHERE ({to_write})
+                   AND NOT EXISTS (SELECT 1 FROM {_WRITTEN_TABLE} w WHERE w.id = f.id)
+                 ORDER BY f.id"""  # noqa: S608
+        )
+        missed = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             f"""
             INSERT INTO {history} (card_id, at, valid, reasons, state, cause)
-            SELECT id, %s, valid, reasons, state, %s FROM {_WRITTEN_TABLE}
+            SELECT id, %s, valid, reasons, state, %s FROM {_WRITTEN_TABLE} WHERE changed
             """,  # noqa: S608
             [now, cause[:64]],
         )
+        if not cursor.rowcount:
+            return 0, missed
         record_select(
             actor=_actor(cause),
             action=AUDIT_ACTION,
@@ -568,10 +752,13 @@ def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> int:
                                           'previous_valid', was_valid,
                                           'previous_reasons', was_reasons, 'cause', %s::text)
                   FROM {_WRITTEN_TABLE}
+                 WHERE changed
             """,  # noqa: S608
             params=[cause],
         )
-        cursor.execute(f"SELECT id, number, valid, reasons FROM {_WRITTEN_TABLE}")  # noqa: S608
+        cursor.execute(
+            f"SELECT id, number, valid, reasons FROM {_WRITTEN_TABLE} WHERE changed"  # noqa: S608
+        )
         changes = [
             CardValidityChange(
                 card_id=card_id, number=number, valid=valid, reasons=_as_reasons(reasons), at=now
@@ -579,15 +766,44 @@ def _write_facts_pg(*, cause: str, today: dt.date, now: dt.datetime) -> int:
             for card_id, number, valid, reasons in cursor.fetchall()
         ]
     _after_commit(changes)
-    return len(changes)
+    return len(changes), missed
 
 
-def _recompute_in_database(where: str, params: Sequence[Any], *, cause: str, today: dt.date) -> int:
+# How often the cards another transaction changed between the read and the write are read
+# and written again before the recompute gives up on them (logged; the next change or the
+# daily job takes them up).
+_ATTEMPTS = 3
+
+
+def _recompute_in_database(
+    where: str,
+    params: Sequence[Any],
+    *,
+    cause: str,
+    today: dt.date,
+    trusted: str | None = None,
+    trusted_params: Sequence[Any] = (),
+) -> int:
     """Recompute the cards matching `where` in the current transaction; return how many
-    changed."""
-    if not _read_facts_pg(where, params, today):
-        return 0
-    return _write_facts_pg(cause=cause, today=today, now=timezone.now())
+    changed.
+
+    A card that another transaction changed between the read and the write (a lifecycle step,
+    another recompute) is read again and recomputed from the facts as they are then, its
+    holder's facts read afresh: whichever committed first, the card ends with the verdict of
+    the newest facts."""
+    total = 0
+    for _attempt in range(_ATTEMPTS):
+        if not _read_facts_pg(where, params, today, trusted=trusted, trusted_params=trusted_params):
+            return total
+        written, missed = _write_facts_pg(cause=cause, today=today, now=timezone.now())
+        total += written
+        if not missed:
+            return total
+        where, params, trusted, trusted_params = "c.id = ANY(%s)", [missed], None, ()
+    log.warning(
+        "recompute: %d cards kept changing under it; left to the next recompute", len(missed)
+    )
+    return total
 
 
 # --- Entry points ----------------------------------------------------------------------------
@@ -611,6 +827,7 @@ def _recompute_ids(card_ids: Sequence[int], *, cause: str, today: dt.date) -> in
                     cursor.execute(_facts_sql(f"c.id IN ({_in_list(ids)})", today), ids)
                 rows = cursor.fetchall()
             changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
+            _write_worker_facts(_worker_updates(rows))
         total += len(changed)
     return total
 
@@ -652,12 +869,17 @@ def recompute_cards(
     company_ids: Iterable[int] | None = None,
     orgnrs: Iterable[str] | None = None,
     person_ids: Iterable[int] | None = None,
+    unit_orgnrs: Iterable[str] | None = None,
     cause: str,
 ) -> int:
     """Recompute the cards touched by changed facts; return how many changed validity/reasons.
 
-    `company_ids` and `orgnrs` may name main units or sub-units: a sub-unit stands for its main
-    unit's cards (the card always carries the main unit).
+    `company_ids`, `orgnrs` and `unit_orgnrs` may name main units or sub-units: a sub-unit
+    stands for its main unit's cards (the card always carries the main unit). `unit_orgnrs`
+    are units whose own register facts moved (Enhetsregisteret, the cleaning and staffing
+    registers) and nothing about people or employments: on PostgreSQL their cards take the
+    holder's facts stored on the card while those are known and current (docs/cards.md,
+    "Worker facts on the card"); any other selection reads them afresh.
     """
     if _in_database():
         return _recompute_matching_pg(
@@ -665,10 +887,14 @@ def recompute_cards(
             company_ids=list(company_ids or ()),
             orgnrs=list(orgnrs or ()),
             person_ids=list(person_ids or ()),
+            unit_orgnrs=list(unit_orgnrs or ()),
             cause=cause,
         )
     ids = _card_ids_for(
-        card_ids=card_ids, company_ids=company_ids, orgnrs=orgnrs, person_ids=person_ids
+        card_ids=card_ids,
+        company_ids=company_ids,
+        orgnrs=[*(orgnrs or ()), *(unit_orgnrs or ())],
+        person_ids=person_ids,
     )
     if not ids:
         return 0
@@ -690,13 +916,19 @@ def _recompute_matching_pg(
     company_ids: list[int],
     orgnrs: list[str],
     person_ids: list[int],
+    unit_orgnrs: list[str],
     cause: str,
 ) -> int:
     """PostgreSQL: select the cards and their facts in one query into a temporary table,
     evaluate each distinct key once, write in set-based statements; one transaction (one
     signal after commit). The companies are resolved to an array first, so the cards are read
-    through a bitmap of the (company, state) index, in the table's order."""
+    through a bitmap of the (company, state) index, in the table's order. The cards chosen by
+    `unit_orgnrs` alone may take their holder's facts as stored."""
     company_table = Company._meta.db_table
+    by_orgnr = (
+        f"c.company_id = ANY(ARRAY(SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
+        "WHERE orgnr = ANY(%s)))"
+    )
     conditions: list[str] = []
     params: list[Any] = []
     if card_ids:
@@ -709,14 +941,19 @@ def _recompute_matching_pg(
         )
         params.append(company_ids)
     if orgnrs:
-        conditions.append(
-            f"c.company_id = ANY(ARRAY(SELECT COALESCE(parent_id, id) FROM {company_table} "  # noqa: S608
-            "WHERE orgnr = ANY(%s)))"
-        )
+        conditions.append(by_orgnr)
         params.append(orgnrs)
     if person_ids:
         conditions.append("c.holder_id = ANY(%s)")
         params.append(person_ids)
+    trusted: str | None = None
+    trusted_params: list[Any] = []
+    if unit_orgnrs:
+        # Trusted: chosen by the units' register facts and by nothing that reads the holder.
+        trusted = f"NOT ({' OR '.join(conditions)})" if conditions else "TRUE"
+        trusted_params = list(params)
+        conditions.append(by_orgnr)
+        params.append(unit_orgnrs)
     if not conditions:
         return 0
     owns_transaction = not connection.in_atomic_block
@@ -730,6 +967,8 @@ def _recompute_matching_pg(
             params,
             cause=cause,
             today=timezone.localdate(),
+            trusted=trusted,
+            trusted_params=trusted_params,
         )
 
 
@@ -762,6 +1001,8 @@ def recompute_all(
             if not rows:
                 break
             changed = _write_changes(_evaluate_rows(rows, today), cause=cause, now=timezone.now())
+            # As on PostgreSQL, where only the cards whose verdict changed are read again.
+            _write_worker_facts(_worker_updates(rows, only={c.card_id for c in changed}))
         last_id = rows[-1][0]
         done += len(rows)
         changed_total += len(changed)

@@ -28,13 +28,16 @@ def recompute_facts(
     orgnrs: list[str],
     person_ids: list[int],
     cause: str,
+    unit_orgnrs: list[str] | None = None,
 ) -> int:
-    """Recompute the cards touched by facts announced in one committed transaction."""
+    """Recompute the cards touched by facts announced in one committed transaction.
+    (`unit_orgnrs` has a default: jobs queued before it existed still run.)"""
     return recompute_cards(
         card_ids=card_ids,
         company_ids=company_ids,
         orgnrs=orgnrs,
         person_ids=person_ids,
+        unit_orgnrs=unit_orgnrs,
         cause=cause,
     )
 

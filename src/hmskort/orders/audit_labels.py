@@ -8,6 +8,9 @@ register(
     {
         "order.placed": _("Cards ordered"),
         "order.replacement_placed": _("Card reported lost or stolen, new card ordered"),
+        "order.replacement_ordered_again": _(
+            "New card ordered again in place of a lost or stolen card"
+        ),
         "order.cancelled": _("Order cancelled"),
         "order.lines_cancelled": _("Cards cancelled"),
         "order.upload_link_made": _("Upload link made"),

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from hmskort.cards.models import Card, CardType
+from hmskort.cards.models import Card, CardState, CardType
 from hmskort.cards.selectors import live_replacements
 from hmskort.companies.models import Company
 from hmskort.people.models import Person
@@ -15,6 +15,15 @@ from .models import Order, OrderLine, Price
 
 # A card may be renewed (a new card ordered in its place) from this many days before it expires.
 RENEWAL_WITHIN_DAYS = 60
+
+
+def can_order_again(card: Card) -> bool:
+    """A card reported lost or stolen whose replacement was cancelled or refused: a new card can
+    be ordered in its place again (`orders.services.card_replacement_order`)."""
+    return (
+        card.state in (CardState.LOST, CardState.STOLEN)
+        and not live_replacements().filter(replaces=card).exists()
+    )
 
 
 def current_prices(*, on: dt.date | None = None) -> list[Price]:

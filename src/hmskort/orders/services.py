@@ -713,21 +713,56 @@ def card_report_and_replace(
     """Report a card lost or stolen (it stops being valid at once) and order its replacement,
     in one step. The photo on file is used again; the replacement waits for verification.
     `contact` as for `order_place` (default: the orderer's last order's)."""
+    if report not in REPORTS:
+        raise OrderRefused({"report": _("Choose lost or stolen.")}, code="report")
+    return _replacement_once(
+        card=card,
+        report=report,
+        orderer=orderer,
+        address=delivery_address,
+        idempotency_key=idempotency_key,
+        contact=contact,
+    )
+
+
+def card_replacement_order(
+    *,
+    card: Card,
+    orderer: Person,
+    delivery_address: DeliveryAddress | None,
+    idempotency_key: str,
+    contact: OrdererContact | None = None,
+) -> OrderResult:
+    """Order a new card in place of a card reported lost or stolen whose replacement was
+    cancelled or refused (`selectors.can_order_again`), as the report does: the photo on file
+    is used again, one order per one-time key."""
+    return _replacement_once(
+        card=card,
+        report=None,
+        orderer=orderer,
+        address=delivery_address,
+        idempotency_key=idempotency_key,
+        contact=contact,
+    )
+
+
+def _replacement_once(
+    *,
+    card: Card,
+    report: str | None,
+    orderer: Person,
+    address: DeliveryAddress | None,
+    idempotency_key: str,
+    contact: OrdererContact | None,
+) -> OrderResult:
     key = _key(idempotency_key)
     existing = _existing(key, card.company, orderer)
     if existing:
         return OrderResult(order=existing, created=False)
-    if report not in REPORTS:
-        raise OrderRefused({"report": _("Choose lost or stolen.")}, code="report")
     checked = _contact_for(orderer, contact)
     try:
-        return _report_and_replace(
-            card=card,
-            report=report,
-            orderer=orderer,
-            address=delivery_address,
-            key=key,
-            contact=checked,
+        return _replace(
+            card=card, report=report, orderer=orderer, address=address, key=key, contact=checked
         )
     except IntegrityError:
         existing = _existing(key, card.company, orderer)
@@ -737,26 +772,32 @@ def card_report_and_replace(
 
 
 @transaction.atomic
-def _report_and_replace(
+def _replace(
     *,
     card: Card,
-    report: str,
+    report: str | None,
     orderer: Person,
     address: DeliveryAddress | None,
     key: str,
     contact: OrdererContact,
 ) -> OrderResult:
+    """The replacement's order: after reporting the card (`report`), or again (None)."""
     card = Card.objects.select_for_update().select_related("company", "card_type").get(pk=card.pk)
     company = card.company
     _check_access(orderer, company)
     address = _address_for(company, address)
-    if card.state not in (S.ISSUED, S.BLOCKED):
+    if report is not None and card.state not in (S.ISSUED, S.BLOCKED):
         raise OrderRefused(
             _("Only an issued or blocked card can be reported lost or stolen."), code="state"
         )
+    if report is None and card.state not in (S.LOST, S.STOLEN):
+        raise OrderRefused(
+            _("A new card is ordered here only in place of a card reported lost or stolen."),
+            code="state",
+        )
     price = _price(card.card_type)
     actor = _orderer_actor(orderer)
-    old = REPORTS[report](card=card, actor=actor)
+    old = REPORTS[report](card=card, actor=actor) if report is not None else card
     new = cards.card_replace(card=old, actor=actor)
     order = Order.objects.create(
         company=company,
@@ -797,10 +838,10 @@ def _report_and_replace(
         _link, links[line.pk] = _issue_link(line, actor=actor)
     record(
         actor=actor,
-        action="order.replacement_placed",
+        action="order.replacement_placed" if report else "order.replacement_ordered_again",
         target=order,
         company=company,
-        data={"report": report, "old_card": old.pk, "new_card": new.pk},
+        data={"report": report or old.state, "old_card": old.pk, "new_card": new.pk},
     )
     return OrderResult(order=order, created=True, links=links)
 

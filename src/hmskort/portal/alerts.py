@@ -24,6 +24,7 @@ from hmskort.alerts.models import Kind
 from hmskort.companies.models import Company
 
 from .access import PersonRequest, company_view
+from .contact import known_for_alerts
 from .forms import AlertSettingsForm
 from .ordering import _apply_errors
 
@@ -35,13 +36,13 @@ def alert_settings(request: PersonRequest, company: Company, access) -> HttpResp
     main = company.main_unit
     if company.pk != main.pk:
         return redirect("portal:alert_settings", orgnr=main.orgnr)
-    contact = alert_reads.contact_for(request.person)
     choice = alert_reads.choice_for(request.person, main)
+    known = known_for_alerts(request.person)
     initial = {
         "invalid_digest": choice.invalid_digest,
         "expiry": choice.expiry,
-        "email": contact.email if contact else "",
-        "language": contact.language if contact else (translation.get_language() or "nb")[:2],
+        "email": known.email if known else "",
+        "language": known.language if known else (translation.get_language() or "nb")[:2],
     }
     form = AlertSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -56,7 +57,11 @@ def alert_settings(request: PersonRequest, company: Company, access) -> HttpResp
     return render(
         request,
         "portal/alert_settings.html",
-        {"company": main, "form": form, "has_contact": contact is not None},
+        {
+            "company": main,
+            "form": form,
+            "has_contact": alert_reads.contact_for(request.person) is not None,
+        },
         status=400 if form.errors else 200,
     )
 

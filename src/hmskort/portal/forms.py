@@ -225,9 +225,14 @@ class BirthDateForm(forms.Form):
     )
 
 
-class ReportForm(OneTimeOrderForm):
-    field_order = ["report"]
+class ReplaceForm(OneTimeOrderForm):
+    """A new card in place of a lost or stolen one: where to send it."""
+
     delivery_address_label = _("Send the new card to")
+
+
+class ReportForm(ReplaceForm):
+    field_order = ["report"]
     report = forms.ChoiceField(
         label=_("What happened to the card?"),
         choices=[("lost", _("It is lost")), ("stolen", _("It was stolen"))],

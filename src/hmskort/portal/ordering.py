@@ -44,6 +44,7 @@ from hmskort.people.selectors import current_employees
 from hmskort.people.services import DocumentsUpload
 
 from .access import PersonRequest, company_view, person_required
+from .contact import known_for_orders
 from .forms import (
     BirthDateForm,
     CsvOrderForm,
@@ -53,6 +54,7 @@ from .forms import (
     NewPersonFormSet,
     OrdererContactForm,
     OrderForm,
+    ReplaceForm,
     ReportForm,
 )
 from .ratelimit import hit_upload
@@ -327,7 +329,7 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
     address = delivery_addresses(company).filter(pk=draft["address"]).first()
     holders = [orders.Holder(**h) for h in draft["holders"]]
     errors: list[str] = []
-    known = order_reads.last_orderer_contact(request.person)
+    known = known_for_orders(request.person)
     language = (translation.get_language() or "nb")[:2]
     contact_form = OrdererContactForm(
         request.POST if request.method == "POST" else None,
@@ -633,8 +635,10 @@ def card_detail(request: PersonRequest, company: Company, access, number: str) -
         for change in card_status_history(card)[:50]
     ]
     events = _history_rows(list(object_history(card)[:50]))
+    can_report = card.state in (CardState.ISSUED, CardState.BLOCKED)
+    can_order_again = not can_report and order_reads.can_order_again(card)
     addresses_list = list(delivery_addresses(company))
-    form = ReportForm(addresses=addresses_list)
+    form_class = ReportForm if can_report else ReplaceForm
     return render(
         request,
         "portal/card.html",
@@ -647,30 +651,63 @@ def card_detail(request: PersonRequest, company: Company, access, number: str) -
             "reasons": [{"title": reason_title(c), "text": reason_text(c)} for c in card.reasons],
             "history": history,
             "events": events,
-            "can_report": card.state in (CardState.ISSUED, CardState.BLOCKED),
+            "can_report": can_report,
+            "reporting": can_report,
+            "can_order_again": can_order_again,
             "can_block": card.state == CardState.ISSUED,
-            "form": form,
+            "form": form_class(addresses=addresses_list),
+            "totals": _replacement_totals(card) if can_report or can_order_again else None,
             "line": order_reads.line_for_card(card.pk),
         },
     )
 
 
+def _replacement_totals(card) -> order_reads.Totals | None:
+    """What the new card in place of `card` costs (the price in force for its card type)."""
+    price = order_reads.price_in_force(card.card_type)
+    if price is None:
+        return None
+    return order_reads.totals(count=1, unit_ex_vat=price.amount_ex_vat, vat_rate=price.vat_rate)
+
+
 @require_POST
 @company_view
 def card_report(request: PersonRequest, company: Company, access, number: str) -> HttpResponse:
+    """Lost or stolen: the card is reported and its replacement ordered in one step."""
+    return _order_replacement(request, company, number, ReportForm)
+
+
+@require_POST
+@company_view
+def card_replace(request: PersonRequest, company: Company, access, number: str) -> HttpResponse:
+    """A new card again in place of a lost or stolen card whose replacement was cancelled or
+    refused."""
+    return _order_replacement(request, company, number, ReplaceForm)
+
+
+def _order_replacement(
+    request: PersonRequest, company: Company, number: str, form_class: type[ReplaceForm]
+) -> HttpResponse:
     card = _card_of(company, number)
     addresses_list = list(delivery_addresses(company))
-    form = ReportForm(request.POST, addresses=addresses_list)
+    form = form_class(request.POST, addresses=addresses_list)
+    reporting = isinstance(form, ReportForm)
     if form.is_valid():
         address = next(a for a in addresses_list if a.pk == form.cleaned_data["delivery_address"])
+        order_args = {
+            "card": card,
+            "orderer": request.person,
+            "delivery_address": address,
+            "idempotency_key": form.cleaned_data["key"],
+            "contact": known_for_orders(request.person),
+        }
         try:
-            result = orders.card_report_and_replace(
-                card=card,
-                report=form.cleaned_data["report"],
-                orderer=request.person,
-                delivery_address=address,
-                idempotency_key=form.cleaned_data["key"],
-            )
+            if reporting:
+                result = orders.card_report_and_replace(
+                    report=form.cleaned_data["report"], **order_args
+                )
+            else:
+                result = orders.card_replacement_order(**order_args)
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -680,16 +717,24 @@ def card_report(request: PersonRequest, company: Company, access, number: str) -
                     **{str(k): v for k, v in result.links.items()},
                 }
             if result.created:
-                messages.success(
-                    request,
+                done = (
                     _("Card %(number)s is blocked at once, and a new card is ordered.")
-                    % {"number": format_card_number(card.number)},
+                    if reporting
+                    else _("A new card is ordered in place of card %(number)s.")
                 )
+                messages.success(request, done % {"number": format_card_number(card.number)})
             return redirect("portal:order", orgnr=company.orgnr, pk=result.order.pk)
     return render(
         request,
         "portal/card_report.html",
-        {"company": company, "card": card, "number": format_card_number(card.number), "form": form},
+        {
+            "company": company,
+            "card": card,
+            "number": format_card_number(card.number),
+            "form": form,
+            "reporting": reporting,
+            "totals": _replacement_totals(card),
+        },
         status=400,
     )
 

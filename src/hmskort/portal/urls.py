@@ -61,6 +61,11 @@ urlpatterns = [
         name="card_report",
     ),
     path(
+        _("companies/<str:orgnr>/cards/<str:number>/new-card/"),
+        ordering.card_replace,
+        name="card_replace",
+    ),
+    path(
         _("companies/<str:orgnr>/cards/<str:number>/employment-ended/"),
         ordering.card_employment_ended,
         name="card_employment_ended",

@@ -138,6 +138,10 @@ def conclude(
     return run
 
 
+# The sources whose runs move facts about people (employments), not only the units' own facts.
+_PEOPLE_SOURCES = frozenset({RegistryRun.Source.AAREG, RegistryRun.Source.OAR})
+
+
 def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
     """Announce the companies (and their main units) whose facts moved; the cards they carry
     are recomputed after commit by whoever listens (`cards`).
@@ -159,7 +163,10 @@ def schedule_recompute(orgnrs: Iterable[str], run: RegistryRun) -> int:
         return 0
     update_company_facts(orgnrs=company_orgnrs)
     register_facts_changed.send(
-        sender=RegistryRun, orgnrs=sorted(company_orgnrs), cause=f"registry:{run.source}"
+        sender=RegistryRun,
+        orgnrs=sorted(company_orgnrs),
+        cause=f"registry:{run.source}",
+        units_only=run.source not in _PEOPLE_SOURCES,
     )
     return len(company_orgnrs)
 
