@@ -106,6 +106,27 @@ def _seeded_reference_rows(request):
     yield
 
 
+@pytest.fixture(scope="module")
+def provider():
+    """ID-porten's stand-in: a real OpenID Connect provider on 127.0.0.1 (tests/oidc_server.py),
+    one per test module."""
+    from tests.oidc_server import running_provider
+
+    with running_provider() as provider:
+        yield provider
+
+
+@pytest.fixture
+def oidc(provider):
+    """The site logs in through that provider (DEBUG off, so no test login)."""
+    from django.test import override_settings
+
+    with override_settings(
+        **provider.settings(), HMSKORT_BASE_URL="http://testserver", DEBUG=False
+    ):
+        yield provider
+
+
 @pytest.fixture
 def make_staff(db):
     """A staff user with a role and a confirmed TOTP device: make_staff(role, username=...)."""

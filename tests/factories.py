@@ -10,9 +10,12 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from hmskort.audit.services import Actor
 from hmskort.cards.models import Card, CardState, CardType
 from hmskort.cards.numbers import new_card_number, new_qr_token
-from hmskort.companies.models import Company, Role
+from hmskort.cards.signals import CardValidityChange
+from hmskort.companies.models import Company, DeliveryAddress, Role
+from hmskort.companies.services import delivery_address_add
 from hmskort.orders.models import Invoice, Order
 from hmskort.people.models import Employment, Person
 from hmskort.registries.models import BrregUnit, CleaningApproval, StaffingApproval
@@ -199,6 +202,30 @@ def employed_person(company: Company, **kwargs) -> Person:
     person = PersonFactory(**kwargs)
     EmploymentFactory(person=person, employer=company)
     return person
+
+
+def delivery_address(company: Company, **values: str) -> DeliveryAddress:
+    """A delivery address of the company (Byggveien 2, 0150 Oslo, to the company, unless told
+    otherwise), added through the service as the portal adds one."""
+    fields = {
+        "recipient": company.name,
+        "street": "Byggveien 2",
+        "postcode": "0150",
+        "city": "Oslo",
+        **values,
+    }
+    return delivery_address_add(company=company, actor=Actor.system("test"), **fields)
+
+
+def validity_change(card: Card, *, valid: bool = False) -> CardValidityChange:
+    """What `cards.signals.card_validity_changed` announces for the card, now."""
+    return CardValidityChange(
+        card_id=card.pk,
+        number=card.number,
+        valid=valid,
+        reasons=tuple(card.reasons),
+        at=timezone.now(),
+    )
 
 
 class OrderFactory(factory.django.DjangoModelFactory):

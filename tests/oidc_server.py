@@ -35,6 +35,19 @@ class Provider:
         assert response.status_code == 302, response.text
         return response.headers["location"]
 
+    def log_in_with_browser(
+        self, page, base_url: str, *, pid: str, acr: str = "idporten-loa-substantial", **claims
+    ) -> None:
+        """Log in to hmskort in a real browser (a Playwright page) as the person `pid` (other
+        claims: given_name, family_name, …): the login page's ID-porten link, then the
+        provider's own form."""
+        sub = f"person-{pid}"
+        self.set_user(sub, pid=pid, acr=acr, **claims)
+        page.goto(f"{base_url}/logg-inn/")
+        page.get_by_role("link", name="Logg inn med ID-porten").click()
+        page.locator("input[name=sub]").fill(sub)
+        page.get_by_role("button", name="Authorize").click()
+
     def settings(self) -> dict:
         return {
             "HMSKORT_OIDC_ISSUER": self.url,

@@ -18,20 +18,6 @@ pytestmark = pytest.mark.django_db
 PID = national_id_for(dt.date(1981, 3, 14), 7)
 
 
-@pytest.fixture(scope="module")
-def provider():
-    with running_provider() as provider:
-        yield provider
-
-
-@pytest.fixture
-def oidc(provider):
-    with override_settings(
-        **provider.settings(), HMSKORT_BASE_URL="http://testserver", DEBUG=False
-    ):
-        yield provider
-
-
 def start_login(client, next_url=None, language_prefix=""):
     url = (
         f"{language_prefix}/logg-inn/id-porten/" if not language_prefix else "/en/login/id-porten/"

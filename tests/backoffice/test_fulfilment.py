@@ -15,8 +15,8 @@ from hmskort.audit.services import Actor
 from hmskort.cards.models import CardState
 from hmskort.cards.numbers import format_card_number
 from hmskort.orders.fulfilment_models import ProductionBatch, VerificationDecision
-from hmskort.orders.services import documents_submit, order_place
-from tests.orders.conftest import key, upload
+from hmskort.orders.services import documents_submit
+from tests.orders.conftest import place_order, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +25,9 @@ def waiting_line(world, *, email=""):
     from hmskort.orders.services import Holder
 
     holder = world.employee
-    result = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[
+    result = place_order(
+        world,
+        [
             Holder(
                 national_id=holder.national_id,
                 given_name=holder.given_name,
@@ -38,8 +37,6 @@ def waiting_line(world, *, email=""):
                 language="en",
             )
         ],
-        delivery_address=world.address,
-        idempotency_key=key(),
     )
     line = result.order.lines.get()
     documents_submit(line=line, upload=upload(), actor=Actor.system("test"), uploaded_by="orderer")

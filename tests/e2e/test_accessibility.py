@@ -31,6 +31,7 @@ from tests.factories import (
     PersonFactory,
     RoleFactory,
     SubUnitFactory,
+    delivery_address,
     national_id_for,
 )
 
@@ -89,23 +90,13 @@ def world():
 
 def _ordering_world(company, boss) -> dict:
     """A delivery address, an order waiting for a photo (with its upload link) and a card."""
-    from hmskort.audit.services import Actor
     from hmskort.cards.models import CardType
-    from hmskort.companies.services import delivery_address_add
     from hmskort.orders.services import Holder, order_place, upload_link_renew
 
     company.card_type = CardType.objects.get(code="construction")
     company.save()
     BrregUnitFactory(orgnr=company.orgnr, name=company.name)
-    address = delivery_address_add(
-        company=company,
-        actor=Actor.system("test"),
-        recipient="Acme Bygg AS",
-        attention="Siri Sjef",
-        street="Byggveien 2",
-        postcode="0150",
-        city="Oslo",
-    )
+    address = delivery_address(company, attention="Siri Sjef")
     ola = PersonFactory(given_name="Ola", family_name="Bestilt")
     EmploymentFactory(person=ola, employer=company)
     order = order_place(

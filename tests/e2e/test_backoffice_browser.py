@@ -31,7 +31,6 @@ def _no_register(settings):
 def _two_waiting_cards():
     """Two cards waiting for verification, ordered by one company to two delivery addresses."""
     from hmskort.audit.services import Actor
-    from hmskort.companies.services import delivery_address_add
     from hmskort.orders.services import Holder, documents_submit, order_place
     from tests.factories import (
         BrregUnitFactory,
@@ -39,6 +38,7 @@ def _two_waiting_cards():
         EmploymentFactory,
         PersonFactory,
         RoleFactory,
+        delivery_address,
     )
     from tests.orders.conftest import upload
 
@@ -51,14 +51,7 @@ def _two_waiting_cards():
     for given, street in (("Ola", "Byggveien 2"), ("Kari", "Tomteveien 9")):
         person = PersonFactory(given_name=given, family_name="Arbeider")
         EmploymentFactory(person=person, employer=company, starts_on=dt.date(2020, 1, 1))
-        address = delivery_address_add(
-            company=company,
-            actor=Actor.system("test"),
-            recipient="Acme Bygg AS",
-            street=street,
-            postcode="0150",
-            city="Oslo",
-        )
+        address = delivery_address(company, street=street)
         order = order_place(
             company=company,
             orderer=manager,

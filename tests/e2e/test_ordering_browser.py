@@ -18,6 +18,7 @@ from tests.factories import (
     EmploymentFactory,
     PersonFactory,
     RoleFactory,
+    delivery_address,
     national_id_for,
 )
 from tests.oidc_server import running_provider
@@ -75,13 +76,9 @@ def _company():
 
 
 def _log_in(page, provider, live_server):
-    provider.set_user(
-        "siri", pid=SIRI, acr="idporten-loa-substantial", given_name="Siri", family_name="Sjef"
+    provider.log_in_with_browser(
+        page, live_server.url, pid=SIRI, given_name="Siri", family_name="Sjef"
     )
-    page.goto(f"{live_server.url}/logg-inn/")
-    page.get_by_role("link", name="Logg inn med ID-porten").click()
-    page.locator("input[name=sub]").fill("siri")
-    page.get_by_role("button", name="Authorize").click()
 
 
 def _upload(page, photo, document):
@@ -167,17 +164,9 @@ def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server,
 
     from hmskort.audit.services import Actor
     from hmskort.cards import services as cards
-    from hmskort.companies.services import delivery_address_add
 
     company, ola = _company()
-    delivery_address_add(
-        company=company,
-        actor=Actor.system("t"),
-        recipient="Acme Bygg AS",
-        street="Byggveien 2",
-        postcode="0150",
-        city="Oslo",
-    )
+    delivery_address(company)
     card = CardFactory(company=company, holder=ola)
     page = browser.new_page(locale="nb-NO")
     page.set_default_timeout(15000)

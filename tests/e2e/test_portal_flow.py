@@ -41,13 +41,9 @@ def test_a_managing_director_logs_in_with_id_porten_and_gives_a_colleague_access
         running_provider() as provider,
         override_settings(**provider.settings(), HMSKORT_BASE_URL=live_server.url),
     ):
-        provider.set_user(
-            "siri", pid=SIRI, acr="idporten-loa-substantial", given_name="Siri", family_name="Sjef"
+        provider.log_in_with_browser(
+            page, live_server.url, pid=SIRI, given_name="Siri", family_name="Sjef"
         )
-        page.goto(f"{live_server.url}/logg-inn/")
-        page.get_by_role("link", name="Logg inn med ID-porten").click()
-        page.locator("input[name=sub]").fill("siri")
-        page.get_by_role("button", name="Authorize").click()
 
         expect(page).to_have_url(f"{live_server.url}/virksomheter/")
         expect(page.get_by_role("heading", name="Mine virksomheter")).to_be_visible()

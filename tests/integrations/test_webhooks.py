@@ -4,7 +4,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass, field
 
 import pytest
 from django.utils import timezone
@@ -13,18 +12,9 @@ from hmskort.audit.services import Actor
 from hmskort.cards.signals import card_validity_changed
 from hmskort.integrations import services
 from hmskort.integrations.models import WebhookDelivery
-from tests.factories import CardFactory
+from tests.factories import CardFactory, validity_change
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Change:
-    card_id: int
-    number: str
-    valid: bool
-    reasons: list = field(default_factory=list)
-    at: dt.datetime = field(default_factory=timezone.now)
 
 
 @pytest.fixture
@@ -38,9 +28,7 @@ def integrator(httpserver):
 
 def _announce(card, django_capture_on_commit_callbacks, *, valid=False):
     with django_capture_on_commit_callbacks(execute=True):
-        card_validity_changed.send(
-            sender=None, changes=[Change(card_id=card.pk, number=card.number, valid=valid)]
-        )
+        card_validity_changed.send(sender=None, changes=[validity_change(card, valid=valid)])
 
 
 def test_subscribed_integrator_gets_a_signed_post_when_the_card_turns_invalid(
@@ -251,7 +239,7 @@ def test_a_mass_change_is_delivered_in_full_beyond_one_batch(
     with django_capture_on_commit_callbacks(execute=True):
         card_validity_changed.send(
             sender=None,
-            changes=[Change(card_id=c.pk, number=c.number, valid=False) for c in cards],
+            changes=[validity_change(c) for c in cards],
         )
     assert len(httpserver.log) == 5
     assert WebhookDelivery.objects.filter(status="delivered").count() == 5

@@ -8,27 +8,11 @@ import logging
 import logging.config
 
 import pytest
-from django.test import override_settings
 
 from tests.accounts.test_oidc_login import PID, good_claims, log_in
 from tests.factories import CardFactory, RoleFactory
-from tests.oidc_server import running_provider
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def provider():
-    with running_provider() as provider:
-        yield provider
-
-
-@pytest.fixture
-def oidc(provider):
-    with override_settings(
-        **provider.settings(), HMSKORT_BASE_URL="http://testserver", DEBUG=False
-    ):
-        yield provider
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from hmskort.audit.services import Actor
-from hmskort.companies.services import delivery_address_add
-from hmskort.orders.services import Holder
+from hmskort.orders.services import Holder, OrderResult, order_place, order_renew
 from hmskort.people.services import DocumentsUpload
 from tests.factories import (
     BrregUnitFactory,
@@ -18,6 +16,7 @@ from tests.factories import (
     EmploymentFactory,
     PersonFactory,
     RoleFactory,
+    delivery_address,
     national_id_for,
 )
 from tests.orders.images import jpeg
@@ -80,14 +79,7 @@ def world(db):
     RoleFactory(company=company, national_id=manager.national_id, code="DAGL")
     employee = PersonFactory(given_name="Ola", family_name="Arbeider")
     EmploymentFactory(person=employee, employer=company, starts_on=dt.date(2020, 1, 1))
-    address = delivery_address_add(
-        company=company,
-        actor=Actor.system("test"),
-        recipient="Acme Bygg AS",
-        street="Byggveien 2",
-        postcode="0150",
-        city="Oslo",
-    )
+    address = delivery_address(company)
     outsider = PersonFactory(given_name="Otto", family_name="Utenfor")
     return type(
         "World",
@@ -109,6 +101,30 @@ def known_to_the_register(world):
     for transactional tests (which run it after commit) that are not about the lookup."""
     BrregUnitFactory(orgnr=world.company.orgnr, name=world.company.name)
     return world
+
+
+def place_order(world, holders: list[Holder] | None = None, **kw) -> OrderResult:
+    """The world's manager orders a card for each holder (one new person by default) to the
+    world's delivery address, with a new one-time key; `kw` as for `order_place`."""
+    args = {
+        "company": world.company,
+        "orderer": world.manager,
+        "holders": [new_holder()] if holders is None else holders,
+        "delivery_address": world.address,
+        "idempotency_key": key(),
+    }
+    return order_place(**{**args, **kw})
+
+
+def renew_cards(world, card_ids: list[int]) -> OrderResult:
+    """The world's manager renews the cards in one order to the world's delivery address."""
+    return order_renew(
+        company=world.company,
+        orderer=world.manager,
+        card_ids=card_ids,
+        delivery_address=world.address,
+        idempotency_key=key(),
+    )
 
 
 def new_holder(serial: int = 1, **kw) -> Holder:

@@ -6,21 +6,15 @@ from hmskort.audit.services import Actor
 from hmskort.cards import services as cards
 from hmskort.orders import fulfilment, invoicing
 from hmskort.orders.models import Invoice, Order
-from hmskort.orders.services import Holder, documents_submit, order_place
-from tests.orders.conftest import key, new_holder, upload
+from hmskort.orders.services import Holder, documents_submit
+from tests.orders.conftest import new_holder, place_order, upload
 
 STAFF = Actor.staff("test-staff")
 
 
 def place(world, n: int = 1, *, serial: int = 100, company=None) -> Order:
     holders: list[Holder] = [new_holder(serial=serial + i) for i in range(n)]
-    return order_place(
-        company=company or world.company,
-        orderer=world.manager,
-        holders=holders,
-        delivery_address=world.address,
-        idempotency_key=key(),
-    ).order
+    return place_order(world, holders, company=company or world.company).order
 
 
 def approve(order: Order, *, only: int | None = None) -> list:

@@ -19,10 +19,9 @@ from hmskort.orders.services import (
     card_replacement_order,
     card_report_and_replace,
     order_cancel,
-    order_renew,
 )
 from tests.factories import CardFactory
-from tests.orders.conftest import key
+from tests.orders.conftest import key, renew_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +37,7 @@ def _expiring_card(world, days=40):
 
 
 def _renew(world, card):
-    return order_renew(
-        company=world.company,
-        orderer=world.manager,
-        card_ids=[card.pk],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    ).order
+    return renew_cards(world, [card.pk]).order
 
 
 def _report_lost(world, card, report="lost"):

@@ -7,9 +7,8 @@ from __future__ import annotations
 from hmskort.cards.models import Card
 from hmskort.companies.models import Delegation
 from hmskort.orders.models import Order
-from hmskort.orders.services import order_place
 from tests.factories import PersonFactory
-from tests.orders.conftest import CONCURRENT, key, new_holder, race
+from tests.orders.conftest import CONCURRENT, key, new_holder, place_order, race
 
 pytestmark = CONCURRENT
 
@@ -25,13 +24,7 @@ def test_two_orderers_ordering_the_same_person_at_once_make_one_card(world):
     holder = new_holder(serial=11)
 
     def place(orderer):
-        return lambda: order_place(
-            company=world.company,
-            orderer=orderer,
-            holders=[holder],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        return lambda: place_order(world, [holder], orderer=orderer)
 
     results = race(place(world.manager), place(colleague))
     assert Card.objects.count() == 1
@@ -43,13 +36,7 @@ def test_the_same_form_submitted_twice_at_once_makes_one_order(world):
     form_key = key()
 
     def place():
-        return order_place(
-            company=world.company,
-            orderer=world.manager,
-            holders=[new_holder(serial=12)],
-            delivery_address=world.address,
-            idempotency_key=form_key,
-        )
+        return place_order(world, [new_holder(serial=12)], idempotency_key=form_key)
 
     first, second = race(place, place)
     assert not isinstance(first, Exception) and not isinstance(second, Exception), (first, second)

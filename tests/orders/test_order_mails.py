@@ -11,8 +11,8 @@ from hmskort.audit.services import Actor
 from hmskort.cards.models import CardState
 from hmskort.orders import fulfilment
 from hmskort.orders.selectors import OrdererContact
-from hmskort.orders.services import documents_submit, order_place
-from tests.orders.conftest import key, new_holder, upload
+from hmskort.orders.services import documents_submit
+from tests.orders.conftest import new_holder, place_order, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -27,12 +27,9 @@ def _lines_awaiting_verification(world, orderers: int):
     """One order per orderer's address (one card each), photos and photo IDs in."""
     lines = []
     for i in range(orderers):
-        order = order_place(
-            company=world.company,
-            orderer=world.manager,
-            holders=[new_holder(serial=300 + i)],
-            delivery_address=world.address,
-            idempotency_key=key(),
+        order = place_order(
+            world,
+            [new_holder(serial=300 + i)],
             contact=OrdererContact(email=f"bestiller{i}@acme.example", language="nb"),
         ).order
         line = order.lines.get()

@@ -19,20 +19,14 @@ from hmskort.orders.services import (
     order_cancel,
     order_place,
 )
-from tests.factories import CompanyFactory, SubUnitFactory
-from tests.orders.conftest import key, new_holder
+from tests.factories import CompanyFactory, SubUnitFactory, delivery_address
+from tests.orders.conftest import key, new_holder, place_order
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_order_makes_one_card_per_holder_waiting_for_photo_and_id(world):
-    result = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[Holder(person_id=world.employee.pk), new_holder()],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    )
+    result = place_order(world, [Holder(person_id=world.employee.pk), new_holder()])
     order = result.order
     assert result.created
     assert order.lines.count() == 2
@@ -49,13 +43,7 @@ def test_the_price_is_the_one_in_force_with_25_percent_vat(world):
         card_type=construction, amount_ex_vat=Decimal("129.50"), valid_from=dt.date(2099, 1, 1)
     )
     assert price_in_force(construction).amount_ex_vat == Decimal("104.00")
-    order = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[Holder(person_id=world.employee.pk), new_holder()],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    ).order
+    order = place_order(world, [Holder(person_id=world.employee.pk), new_holder()]).order
     totals = order_totals(order)
     assert (totals.ex_vat, totals.vat, totals.inc_vat) == (
         Decimal("208.00"),
@@ -82,84 +70,41 @@ def test_submitting_the_same_form_twice_makes_one_order(world):
 
 def test_a_person_without_access_cannot_order(world):
     with pytest.raises(OrderRefused):
-        order_place(
-            company=world.company,
-            orderer=world.outsider,
-            holders=[new_holder()],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        place_order(world, orderer=world.outsider)
     assert not Order.objects.exists()
 
 
 def test_a_bad_national_id_saves_nothing(world):
     with pytest.raises(ValidationError) as error:
-        order_place(
-            company=world.company,
-            orderer=world.manager,
-            holders=[
+        place_order(
+            world,
+            [
                 new_holder(),
                 Holder(national_id="12345678901", given_name="Feil", family_name="Nummer"),
             ],
-            delivery_address=world.address,
-            idempotency_key=key(),
         )
     assert "national_id" in error.value.message_dict
     assert not Order.objects.exists() and not Card.objects.exists()
 
 
 def test_an_address_of_another_company_is_refused(world):
-    other = CompanyFactory()
-    from hmskort.audit.services import Actor
-    from hmskort.companies.services import delivery_address_add
+    foreign = delivery_address(CompanyFactory())
 
-    foreign = delivery_address_add(
-        company=other,
-        actor=Actor.system("t"),
-        recipient="X",
-        street="Y 1",
-        postcode="5003",
-        city="Bergen",
-    )
     with pytest.raises(OrderRefused):
-        order_place(
-            company=world.company,
-            orderer=world.manager,
-            holders=[new_holder()],
-            delivery_address=foreign,
-            idempotency_key=key(),
-        )
+        place_order(world, delivery_address=foreign)
 
 
 def test_a_second_active_card_of_the_same_type_is_refused(world):
-    order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[Holder(person_id=world.employee.pk)],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    )
+    place_order(world, [Holder(person_id=world.employee.pk)])
     with pytest.raises(ValidationError):
-        order_place(
-            company=world.company,
-            orderer=world.manager,
-            holders=[Holder(person_id=world.employee.pk)],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        place_order(world, [Holder(person_id=world.employee.pk)])
     assert Card.objects.count() == 1
 
 
 def test_a_cleaning_company_orders_cleaning_cards(world):
     world.company.card_type = CardType.objects.get(code="cleaning")
     world.company.save()
-    order = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[new_holder()],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    ).order
+    order = place_order(world).order
     assert order.card_type.code == "cleaning"
     assert order.lines.get().card.card_type.code == "cleaning"
 
@@ -180,13 +125,7 @@ def test_the_upload_link_is_emailed_in_the_recipients_language(
     world, known_to_the_register, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        order_place(
-            company=world.company,
-            orderer=world.manager,
-            holders=[new_holder(email="nina@example.com", language="en")],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        place_order(world, [new_holder(email="nina@example.com", language="en")])
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nina@example.com"]
@@ -195,13 +134,7 @@ def test_the_upload_link_is_emailed_in_the_recipients_language(
 
 
 def test_cancelling_before_production_terminates_the_cards(world):
-    order = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[new_holder(), Holder(person_id=world.employee.pk)],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    ).order
+    order = place_order(world, [new_holder(), Holder(person_id=world.employee.pk)]).order
     assert order_cancel(order=order, orderer=world.manager) == 2
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED
@@ -216,13 +149,7 @@ def test_a_card_in_production_cannot_be_cancelled(world):
     from hmskort.audit.services import Actor
     from hmskort.cards.services import card_transition
 
-    order = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[new_holder()],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    ).order
+    order = place_order(world).order
     card = OrderLine.objects.get(order=order).card
     staff = Actor.staff("issuer")
     for state in (CardState.AWAITING_VERIFICATION, CardState.APPROVED, CardState.IN_PRODUCTION):

@@ -17,13 +17,12 @@ from hmskort.orders.services import (
     LinkGone,
     LinkNotFound,
     documents_submit,
-    order_place,
     upload_link_check_birth_date,
     upload_link_for,
     upload_link_renew,
 )
 from hmskort.people.models import IdentityDocument, Photo
-from tests.orders.conftest import key, new_holder, upload
+from tests.orders.conftest import place_order, upload
 from tests.orders.images import gif
 
 pytestmark = pytest.mark.django_db
@@ -31,13 +30,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ordered(world):
-    result = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[new_holder()],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    )
+    result = place_order(world)
     line = result.order.lines.get()
     token = result.links[line.pk].rstrip("/").rsplit("/", 1)[1]
     return line, token

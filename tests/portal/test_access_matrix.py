@@ -9,9 +9,7 @@ import pytest
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
 
-from hmskort.audit.services import Actor
 from hmskort.companies.models import Delegation
-from hmskort.companies.services import delivery_address_add
 from hmskort.orders.services import Holder, order_place
 from hmskort.portal import urls as portal_urls
 from tests.factories import (
@@ -21,6 +19,7 @@ from tests.factories import (
     PersonFactory,
     RoleFactory,
     SubUnitFactory,
+    delivery_address,
     national_id_for,
 )
 from tests.url_matrix import assert_every_page_listed
@@ -68,14 +67,7 @@ def world():
     delegate(acme, people["expired"], ends_on=today - dt.timedelta(days=2))
     delegate(acme, people["not_started"], starts_on=today + dt.timedelta(days=2))
     delegate(acme, people["revoked"], revoked_at=timezone.now())
-    address = delivery_address_add(
-        company=acme,
-        actor=Actor.system("test"),
-        recipient="Acme Bygg AS",
-        street="Byggveien 2",
-        postcode="0150",
-        city="Oslo",
-    )
+    address = delivery_address(acme)
     order = order_place(
         company=acme,
         orderer=people["holder"],

@@ -15,12 +15,10 @@ from hmskort.alerts.models import AlertContact, AlertPreference
 from hmskort.alerts.sending import send_alerts
 from hmskort.alerts.services import unsubscribe_token
 from hmskort.audit.models import AuditEvent
-from hmskort.audit.services import Actor
-from hmskort.companies.services import delivery_address_add
 from hmskort.orders.selectors import OrdererContact
 from hmskort.orders.services import order_place
 from tests.alerts.conftest import card_for, orderer, turned_invalid
-from tests.factories import CompanyFactory, PersonFactory, RoleFactory
+from tests.factories import CompanyFactory, PersonFactory, RoleFactory, delivery_address
 from tests.orders.conftest import key, new_holder
 
 pytestmark = pytest.mark.django_db
@@ -87,14 +85,7 @@ def test_the_address_given_on_the_last_order_is_filled_in_until_one_is_saved(man
         company=company,
         orderer=person,
         holders=[new_holder()],
-        delivery_address=delivery_address_add(
-            company=company,
-            actor=Actor.system("test"),
-            recipient="Acme",
-            street="Byggveien 2",
-            postcode="0150",
-            city="Oslo",
-        ),
+        delivery_address=delivery_address(company),
         idempotency_key=key(),
         contact=OrdererContact(email="siri@acme.no", language="en"),
     )

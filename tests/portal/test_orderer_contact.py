@@ -12,9 +12,9 @@ from hmskort.audit.services import Actor
 from hmskort.orders import fulfilment
 from hmskort.orders.models import Order
 from hmskort.orders.selectors import OrdererContact
-from hmskort.orders.services import Holder, documents_submit, order_place
+from hmskort.orders.services import Holder, documents_submit
 from tests.factories import CardFactory
-from tests.orders.conftest import key, new_holder, upload
+from tests.orders.conftest import key, place_order, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -91,14 +91,7 @@ def test_a_mistyped_e_mail_address_is_refused_and_nothing_is_ordered(world, log_
 
 
 def test_the_next_order_fills_in_the_e_mail_and_language_of_the_last_one(world, log_in_as):
-    order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[new_holder()],
-        delivery_address=world.address,
-        idempotency_key=key(),
-        contact=OrdererContact(email="siri@acme.example", language="en"),
-    )
+    place_order(world, contact=OrdererContact(email="siri@acme.example", language="en"))
     client = log_in_as(world.manager)
 
     again = _to_summary(client, world)
@@ -137,12 +130,9 @@ def test_a_lost_card_reported_before_any_order_keeps_the_alert_address_on_its_or
 
 
 def _waiting_line(world, *, contact=None, worker_email=""):
-    result = order_place(
-        company=world.company,
-        orderer=world.manager,
-        holders=[Holder(person_id=world.employee.pk, email=worker_email, language="nb")],
-        delivery_address=world.address,
-        idempotency_key=key(),
+    result = place_order(
+        world,
+        [Holder(person_id=world.employee.pk, email=worker_email, language="nb")],
         contact=contact,
     )
     line = result.order.lines.get()

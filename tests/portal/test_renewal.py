@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from hmskort.cards.models import Card, CardState
 from hmskort.orders.models import Order, OrderLine
-from hmskort.orders.services import OrderRefused, order_renew
+from hmskort.orders.services import OrderRefused
 from tests.factories import CardFactory, EmploymentFactory, PersonFactory
-from tests.orders.conftest import key
+from tests.orders.conftest import key, renew_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -106,24 +106,12 @@ def test_submitting_the_renewal_summary_twice_makes_one_order(world, log_in_as):
 
 def test_a_renewed_card_is_not_offered_again_and_cannot_be_renewed_twice(world, log_in_as):
     eli = expiring(world, "Eli", 40)
-    order_renew(
-        company=world.company,
-        orderer=world.manager,
-        card_ids=[eli.pk],
-        delivery_address=world.address,
-        idempotency_key=key(),
-    )
+    renew_cards(world, [eli.pk])
     page = log_in_as(world.manager).get(_url("renew", world.company)).content.decode()
     assert "Eli Fornyes" not in page
 
     with pytest.raises(OrderRefused):
-        order_renew(
-            company=world.company,
-            orderer=world.manager,
-            card_ids=[eli.pk],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        renew_cards(world, [eli.pk])
     assert Order.objects.count() == 1
 
 
@@ -132,13 +120,7 @@ def test_a_card_far_from_expiry_cannot_be_renewed_and_nothing_is_saved(world):
     eli = expiring(world, "Eli", 40)
 
     with pytest.raises(OrderRefused) as refused:
-        order_renew(
-            company=world.company,
-            orderer=world.manager,
-            card_ids=[eli.pk, vera.pk],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        renew_cards(world, [eli.pk, vera.pk])
 
     assert "kan ikke fornyes" in " ".join(refused.value.messages)
     assert Order.objects.count() == 0
@@ -153,13 +135,7 @@ def test_another_companys_card_cannot_be_renewed(world):
     )
 
     with pytest.raises(OrderRefused):
-        order_renew(
-            company=world.company,
-            orderer=world.manager,
-            card_ids=[theirs.pk],
-            delivery_address=world.address,
-            idempotency_key=key(),
-        )
+        renew_cards(world, [theirs.pk])
     assert Order.objects.count() == 0
 
 

@@ -3,11 +3,10 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from hmskort.registries import bemanning
 from hmskort.registries.models import RegistryRun, StaffingApproval
-from tests.factories import CompanyFactory, orgnr_for
+from tests.factories import CompanyFactory, StaffingApprovalFactory, orgnr_for
 
 from .payloads import bemanning_json
 
@@ -62,9 +61,7 @@ def test_a_plain_list_with_other_key_names_is_read_too(tmp_path):
 
 def test_an_agency_missing_from_the_file_loses_its_approval(tmp_path):
     orgnr = orgnr_for(501)
-    StaffingApproval.objects.create(
-        orgnr=orgnr, name="Folk AS", status="Godkjent", approved=True, read_at=timezone.now()
-    )
+    StaffingApprovalFactory(orgnr=orgnr, name="Folk AS")
     path = tmp_path / "bemanning.json"
     path.write_bytes(bemanning_json([(orgnr_for(502), "Andre AS", "Godkjent")]))
     run = bemanning.sync(path=path)
@@ -84,9 +81,7 @@ def test_an_unknown_status_holds_the_run(tmp_path):
 
 def test_truncated_json_changes_nothing_and_the_command_says_so(tmp_path):
     orgnr = orgnr_for(504)
-    StaffingApproval.objects.create(
-        orgnr=orgnr, status="Godkjent", approved=True, read_at=timezone.now()
-    )
+    StaffingApprovalFactory(orgnr=orgnr)
     path = tmp_path / "bemanning.json"
     path.write_bytes(bemanning_json([(orgnr, "Folk AS", "Ikke godkjent")])[:40])
     with pytest.raises(CommandError):
@@ -98,9 +93,7 @@ def test_truncated_json_changes_nothing_and_the_command_says_so(tmp_path):
 @pytest.mark.parametrize("depth", [100_000, 1_000_000])
 def test_deeply_nested_json_ends_the_run_as_failed_with_a_clear_message(tmp_path, depth):
     orgnr = orgnr_for(505)
-    StaffingApproval.objects.create(
-        orgnr=orgnr, status="Godkjent", approved=True, read_at=timezone.now()
-    )
+    StaffingApprovalFactory(orgnr=orgnr)
     path = tmp_path / "bemanning.json"
     path.write_text("[" * depth + "]" * depth)
     run = bemanning.sync(path=path)
@@ -131,20 +124,10 @@ def test_an_unexpected_error_while_reading_still_ends_the_run_as_failed(tmp_path
 
 def test_a_file_marking_many_agencies_approved_at_once_is_held(tmp_path):
     for i in range(30):
-        StaffingApproval.objects.create(
-            orgnr=orgnr_for(600 + i),
-            name=f"Byrå {i}",
-            status="Ikke godkjent",
-            approved=False,
-            read_at=timezone.now(),
+        StaffingApprovalFactory(
+            orgnr=orgnr_for(600 + i), name=f"Byrå {i}", status="Ikke godkjent", approved=False
         )
-    StaffingApproval.objects.create(
-        orgnr=orgnr_for(700),
-        name="Folk AS",
-        status="Godkjent",
-        approved=True,
-        read_at=timezone.now(),
-    )
+    StaffingApprovalFactory(orgnr=orgnr_for(700), name="Folk AS")
     path = tmp_path / "bemanning.json"
     path.write_bytes(
         bemanning_json(
@@ -159,13 +142,7 @@ def test_a_file_marking_many_agencies_approved_at_once_is_held(tmp_path):
 
 
 def test_a_few_new_approvals_go_through(tmp_path):
-    StaffingApproval.objects.create(
-        orgnr=orgnr_for(710),
-        name="Folk AS",
-        status="Godkjent",
-        approved=True,
-        read_at=timezone.now(),
-    )
+    StaffingApprovalFactory(orgnr=orgnr_for(710), name="Folk AS")
     path = tmp_path / "bemanning.json"
     path.write_bytes(
         bemanning_json(

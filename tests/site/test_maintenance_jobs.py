@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 
 import pytest
 from huey.contrib.djhuey import HUEY
@@ -18,7 +17,7 @@ from hmskort.integrations.models import WebhookDelivery
 from hmskort.registries import tasks as registry_tasks
 from hmskort.registries.models import BrregUnit
 from hmskort.site import services
-from tests.factories import CardFactory, employed_person, registered_company
+from tests.factories import CardFactory, employed_person, registered_company, validity_change
 from tests.site.test_maintenance import DURING, END, LONG_BEFORE, START, at
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +55,15 @@ def valid_card():
     return card
 
 
+def card_of_a_dissolved_company():
+    """A card valid long before the window whose company the register now says is forcibly
+    dissolved: a recompute makes it not valid."""
+    with at(LONG_BEFORE):
+        card = valid_card()
+    BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
+    return card
+
+
 def queue(orgnr, capture):
     """Through the one entry point of recompute jobs, as a register change does on commit."""
     with capture(execute=True):
@@ -65,9 +73,7 @@ def queue(orgnr, capture):
 def test_a_recompute_queued_during_the_window_runs_after_it(
     window, django_capture_on_commit_callbacks
 ):
-    with at(LONG_BEFORE):
-        card = valid_card()
-    BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
+    card = card_of_a_dissolved_company()
 
     with at(DURING):
         queue(card.company.orgnr, django_capture_on_commit_callbacks)
@@ -110,15 +116,6 @@ def test_a_periodic_register_sync_waits_once_per_window_and_runs_after_it(window
     assert scheduled == {"sync_renhold", "lookup_units"}
 
 
-@dataclass
-class Change:
-    card_id: int
-    number: str
-    valid: bool
-    reasons: list = field(default_factory=list)
-    at: dt.datetime = field(default_factory=lambda: DURING)
-
-
 def test_webhook_deliveries_wait_for_the_end_of_the_window_and_then_go_out(
     window, httpserver, django_capture_on_commit_callbacks
 ):
@@ -132,9 +129,7 @@ def test_webhook_deliveries_wait_for_the_end_of_the_window_and_then_go_out(
 
     with at(DURING):
         with django_capture_on_commit_callbacks(execute=True):
-            card_validity_changed.send(
-                sender=None, changes=[Change(card_id=card.pk, number=card.number, valid=False)]
-            )
+            card_validity_changed.send(sender=None, changes=[validity_change(card)])
         HUEY.enqueue(card_tasks.recompute_for_passing_time.s())  # periodic jobs wait too
         assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.PENDING
         assert httpserver.log == []
@@ -149,9 +144,7 @@ def test_jobs_named_in_the_setting_run_during_the_window(
     window, settings, django_capture_on_commit_callbacks
 ):
     settings.HMSKORT_MAINTENANCE_RUNNING_JOBS = ["recompute_facts"]
-    with at(LONG_BEFORE):
-        card = valid_card()
-    BrregUnit.objects.filter(orgnr=card.company.orgnr).update(under_forced_dissolution=True)
+    card = card_of_a_dissolved_company()
     with at(DURING):
         queue(card.company.orgnr, django_capture_on_commit_callbacks)
     card.refresh_from_db()

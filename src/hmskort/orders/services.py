@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,20 +262,35 @@ def order_place(
     All or nothing: if any card cannot be ordered, nothing is saved. The same key twice returns
     the first order (`created` False), also when two requests race.
     """
-    key = _key(idempotency_key)
-    existing = _existing(key, company, orderer)
-    if existing:
-        return OrderResult(order=existing, created=False)
-    checked = _contact_for(orderer, contact)
-    try:
-        return _place(
+    return _once(
+        idempotency_key,
+        company,
+        orderer,
+        lambda key: _place(
             company=company,
             orderer=orderer,
             holders=holders,
             delivery_address=delivery_address,
             key=key,
-            contact=checked,
-        )
+            contact=_contact_for(orderer, contact),
+        ),
+    )
+
+
+def _once(
+    idempotency_key: str,
+    company: Company,
+    orderer: Person,
+    place: Callable[[str], OrderResult],
+) -> OrderResult:
+    """`place(key)` once per one-time key: the same key again (a double submit, a retry, or a
+    request that lost the race on the key's unique index) returns the first order."""
+    key = _key(idempotency_key)
+    existing = _existing(key, company, orderer)
+    if existing:
+        return OrderResult(order=existing, created=False)
+    try:
+        return place(key)
     except IntegrityError:
         existing = _existing(key, company, orderer)
         if existing is None:
@@ -289,6 +305,39 @@ def _existing(key: str, company: Company, orderer: Person) -> Order | None:
     if order.company_id != company.main_unit.pk or order.ordered_by_id != orderer.pk:
         raise OrderRefused(_("The form has expired. Reload the page and try again."), code="key")
     return order
+
+
+def _new_order(
+    *,
+    company: Company,
+    card_type: CardType,
+    orderer: Person,
+    contact: OrdererContact,
+    kind: str,
+    key: str,
+    price: Price,
+    address: DeliveryAddress,
+) -> Order:
+    """The order row: the price in force and the delivery address copied as they are now."""
+    return Order.objects.create(
+        company=company,
+        card_type=card_type,
+        ordered_by=orderer,
+        ordered_by_name=orderer.full_name,
+        kind=kind,
+        orderer_email=contact.email,
+        orderer_language=contact.language,
+        idempotency_key=key,
+        price=price,
+        unit_price_ex_vat=price.amount_ex_vat,
+        vat_rate=price.vat_rate,
+        delivery_address=address,
+        delivery_recipient=address.recipient,
+        delivery_attention=address.attention,
+        delivery_street=address.street,
+        delivery_postcode=address.postcode,
+        delivery_city=address.city,
+    )
 
 
 @transaction.atomic
@@ -307,24 +356,15 @@ def _place(
     card_type = card_type_for(main)
     price = _price(card_type)
     actor = _orderer_actor(orderer)
-    order = Order.objects.create(
+    order = _new_order(
         company=main,
         card_type=card_type,
-        ordered_by=orderer,
-        ordered_by_name=orderer.full_name,
+        orderer=orderer,
+        contact=contact,
         kind="renewal" if holders and all(h.renews_card_id for h in holders) else "order",
-        orderer_email=contact.email,
-        orderer_language=contact.language,
-        idempotency_key=key,
+        key=key,
         price=price,
-        unit_price_ex_vat=price.amount_ex_vat,
-        vat_rate=price.vat_rate,
-        delivery_address=address,
-        delivery_recipient=address.recipient,
-        delivery_attention=address.attention,
-        delivery_street=address.street,
-        delivery_postcode=address.postcode,
-        delivery_city=address.city,
+        address=address,
     )
     persons = _resolve_holders(holders, actor=actor, main=main)
     links: dict[int, str] = {}
@@ -755,20 +795,19 @@ def _replacement_once(
     idempotency_key: str,
     contact: OrdererContact | None,
 ) -> OrderResult:
-    key = _key(idempotency_key)
-    existing = _existing(key, card.company, orderer)
-    if existing:
-        return OrderResult(order=existing, created=False)
-    checked = _contact_for(orderer, contact)
-    try:
-        return _replace(
-            card=card, report=report, orderer=orderer, address=address, key=key, contact=checked
-        )
-    except IntegrityError:
-        existing = _existing(key, card.company, orderer)
-        if existing is None:
-            raise
-        return OrderResult(order=existing, created=False)
+    return _once(
+        idempotency_key,
+        card.company,
+        orderer,
+        lambda key: _replace(
+            card=card,
+            report=report,
+            orderer=orderer,
+            address=address,
+            key=key,
+            contact=_contact_for(orderer, contact),
+        ),
+    )
 
 
 @transaction.atomic
@@ -799,24 +838,15 @@ def _replace(
     actor = _orderer_actor(orderer)
     old = REPORTS[report](card=card, actor=actor) if report is not None else card
     new = cards.card_replace(card=old, actor=actor)
-    order = Order.objects.create(
+    order = _new_order(
         company=company,
         card_type=card.card_type,
-        ordered_by=orderer,
-        ordered_by_name=orderer.full_name,
-        orderer_email=contact.email,
-        orderer_language=contact.language,
+        orderer=orderer,
+        contact=contact,
         kind="replacement",
-        idempotency_key=key,
+        key=key,
         price=price,
-        unit_price_ex_vat=price.amount_ex_vat,
-        vat_rate=price.vat_rate,
-        delivery_address=address,
-        delivery_recipient=address.recipient,
-        delivery_attention=address.attention,
-        delivery_street=address.street,
-        delivery_postcode=address.postcode,
-        delivery_city=address.city,
+        address=address,
     )
     previous = OrderLine.objects.filter(card=old).first()
     photo = previous.photo if previous else None
