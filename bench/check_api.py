@@ -278,6 +278,13 @@ def main() -> None:
         "of its own that starts empty (REDIS_URL's number + 2), as before the warm job",
     )
     parser.add_argument(
+        "--base-warm",
+        action="store_true",
+        help="with --base-src: the other checkout shares this run's answer cache, filled as the "
+        "hourly job leaves it (for a base that has the same cache and key format: the code's "
+        "cost alone, before and after)",
+    )
+    parser.add_argument(
         "--hot",
         type=int,
         default=0,
@@ -358,7 +365,7 @@ def main() -> None:
     if args.cold:
         servers.append(serve("hmskort.wsgi:application", args.port + 4, REDIS_URL=cold_redis))
     based = f"http://127.0.0.1:{args.port + 3}"
-    based_redis = other_redis_db(cold_redis)
+    based_redis = os.environ["REDIS_URL"] if args.base_warm else other_redis_db(cold_redis)
     if args.base_src:
         base_src = Path(args.base_src).resolve()
         base_bin = base_src.parent / ".venv" / "bin"
@@ -423,7 +430,7 @@ def main() -> None:
                 measured = {}
                 for name in names:
                     url, script = run[name]
-                    if name in (COLD, BASED):
+                    if name == COLD or (name == BASED and not args.base_warm):
                         # Its answer cache starts empty.
                         flush_redis(cold_redis if name == COLD else based_redis)
                     keys_before = redis_keys(cold_redis if name == COLD else redis_url)

@@ -1,7 +1,8 @@
 """Prometheus metrics at /metrics, closed to the public.
 
 - `hmskort_http_requests_total{route, method, status}` — every request, by URL name (never the
-  raw path: a path can hold a card number or a QR token).
+  raw path: a path can hold a card number or a QR token); a method other than the standard
+  ones counts as `OTHER`.
 - `hmskort_check_duration_seconds{kind}` — how long the card check takes (page, qr, api, batch).
 - `hmskort_register_sync_age_seconds{source}` — since the last applied read of each register.
 - `hmskort_register_stale{source}` — 1 when that source is stale (see registries.selectors).
@@ -16,6 +17,7 @@ X-Forwarded-For) from an address in HMSKORT_METRICS_ALLOWED_NETWORKS. Anyone els
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
 import logging
@@ -69,13 +71,31 @@ class MetricsMiddleware:
         return response
 
 
+# The methods counted by name; any other (a client may send any token) counts as OTHER, so a
+# client cannot make a new time series per request.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _request_counter(route: str, method: str, status: int) -> Counter:
+    """The counter of one (route, method, status): looked up once, not on every request."""
+    return REQUESTS.labels(route=route, method=method, status=str(status))
+
+
+@functools.lru_cache(maxsize=16)
+def _check_timer(kind: str) -> Histogram:
+    return CHECK_DURATION.labels(kind=kind)
+
+
 def record_request(route: str, method: str, status: int, elapsed: float) -> None:
     """Count, time (card checks) and log one answered request. Also called by the lean entry
     point of the card check (hmskort.api.lean), which answers before Django's middleware."""
-    REQUESTS.labels(route=route, method=method, status=str(status)).inc()
+    if method not in _METHODS:
+        method = "OTHER"
+    _request_counter(route, method, status).inc()
     kind = CHECK_KINDS.get(route)
     if kind is not None:
-        CHECK_DURATION.labels(kind=kind).observe(elapsed)
+        _check_timer(kind).observe(elapsed)
     request_log.info(
         "request",
         extra={

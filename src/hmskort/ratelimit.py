@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,10 +122,14 @@ def _networks(specs: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress
 def client_ip(request: HttpRequest) -> str:
     """The client's address. X-Forwarded-For counts only when the peer is a trusted proxy:
     then the right-most address that is not itself a trusted proxy is the client."""
-    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    return _client_ip(request.META)
+
+
+def _client_ip(meta: Mapping[str, Any]) -> str:
+    remote = meta.get("REMOTE_ADDR", "") or "unknown"
     if not settings.HMSKORT_TRUSTED_PROXIES or not _trusted(remote):
         return remote
-    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for addr in reversed([a for a in forwarded if a]):
         if not _trusted(addr):
             return addr
@@ -136,7 +140,12 @@ def client_key(request: HttpRequest) -> str:
     """What anonymous limits count by: the client's IPv4 address, or its IPv6 /64 (one
     subscriber is given a whole /64, so counting single IPv6 addresses would give unlimited
     checks)."""
-    address = client_ip(request)
+    return _address_key(client_ip(request))
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_key(address: str) -> str:
+    """`client_key` of an address, worked out once per address (every anonymous check asks)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -151,10 +160,11 @@ def client_key(request: HttpRequest) -> str:
 DAY = 86400
 
 
-def anonymous_windows(request: HttpRequest) -> tuple[Window, Window]:
-    """The two counters of an anonymous card check: per client (IPv4 address or IPv6 /64) and
-    minute, and per client and day (a steady 60 a minute would otherwise be 86,400 a day)."""
-    client = client_key(request)
+def anonymous_windows(meta: Mapping[str, Any]) -> tuple[Window, Window]:
+    """The two counters of an anonymous card check of the request with these headers
+    (`request.META`, or the WSGI environ): per client (IPv4 address or IPv6 /64) and minute,
+    and per client and day (a steady 60 a minute would otherwise be 86,400 a day)."""
+    client = _address_key(_client_ip(meta))
     return (
         window_for("ip", client, limit=settings.HMSKORT_CHECK_RATE_PER_MINUTE, window=60),
         window_for("ip-day", client, limit=settings.HMSKORT_CHECK_RATE_PER_DAY, window=DAY),
@@ -183,7 +193,7 @@ def hit_anonymous(request: HttpRequest) -> Limit:
 
     The API's lean check counts the same counters in one Redis round trip
     (`cards.checkcache.count_and_fetch`), so the page, the QR landing and the API share them."""
-    return count_anonymous(anonymous_windows(request))
+    return count_anonymous(anonymous_windows(request.META))
 
 
 def count_anonymous(windows: tuple[Window, Window]) -> Limit:

@@ -143,7 +143,7 @@ def test_a_check_that_read_the_card_before_a_change_committed_cannot_cache_the_o
     commits (the cache forgets the card); only then does the slow check store what it read.
     It must not be stored, so the next check answers "blocked"."""
     card = make_card()
-    windows = ratelimit.anonymous_windows(_request())
+    windows = ratelimit.anonymous_windows(_request().META)
     read_started = time.monotonic()
     limit, cached = checkcache.count_and_fetch(windows, card.number)
     assert limit.allowed and cached is None

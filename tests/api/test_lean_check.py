@@ -113,6 +113,27 @@ def test_the_lean_check_answers_exactly_what_django_answers(
     assert "Accept-Language" in short[2]["Vary"]
 
 
+@pytest.mark.parametrize(
+    ("cookie", "accept_language", "expected"),
+    [
+        ("django_language=en", "", "en"),
+        ("sessionid=abc; django_language=nb", "en", "nb"),  # the cookie wins, as on Django's path
+        ("django_language=xx", "en", "en"),  # a language the site does not have: the header
+        ("sessionid=abc", "", "nb"),
+    ],
+)
+def test_the_language_cookie_and_header_choose_the_answers_language_as_djangos_path_does(
+    card, monkeypatch, cookie, accept_language, expected
+):
+    path = f"/api/v1/cards/{card.number}"
+    headers = {"HTTP_COOKIE": cookie, "HTTP_ACCEPT_LANGUAGE": accept_language}
+    short = answers(path, **headers)
+    monkeypatch.setattr(lean.LeanCheck, "handles", lambda self, environ: None)
+    full = answers(path, **headers)
+    assert short[2]["Content-Language"] == expected
+    assert short[1]["card_type_name"] == full[1]["card_type_name"]
+
+
 def test_a_found_card_is_answered_with_its_validity_and_no_reasons(card):
     status, data, headers = answers(f"/api/v1/cards/{card.number}")
     assert status == 200

@@ -156,13 +156,27 @@ def test_deciding_twice_does_not_decide_twice(world, verifier):
     assert response.status_code == 200
 
 
+def approved_line(world, staff_client):
+    """A card waiting for verification, approved by a verifier in the back office."""
+    line = waiting_line(world)
+    staff_client("verifier", "vera").post(f"/kontor/kontroll/{line.pk}/", {"decision": "approve"})
+    return line
+
+
+def batched_line(world, staff_client):
+    """An approved card that production has made into a batch: the line, production's client and
+    the batch."""
+    line = approved_line(world, staff_client)
+    production = staff_client("production", "per")
+    production.post("/kontor/produksjon/")
+    return line, production, ProductionBatch.objects.get()
+
+
 def test_a_batch_renders_its_cards_ships_per_address_and_shipping_issues_the_cards(
     world,
     staff_client,
 ):
-    line = waiting_line(world)
-    verifier = staff_client("verifier", "vera")
-    verifier.post(f"/kontor/kontroll/{line.pk}/", {"decision": "approve"})
+    line = approved_line(world, staff_client)
     production = staff_client("production", "per")
 
     response = production.post("/kontor/produksjon/")
@@ -203,11 +217,7 @@ def test_a_batch_renders_its_cards_ships_per_address_and_shipping_issues_the_car
 
 
 def test_a_batch_step_out_of_order_is_refused_with_a_message(world, staff_client):
-    line = waiting_line(world)
-    staff_client("verifier", "vera").post(f"/kontor/kontroll/{line.pk}/", {"decision": "approve"})
-    production = staff_client("production", "per")
-    production.post("/kontor/produksjon/")
-    batch = ProductionBatch.objects.get()
+    _line, production, batch = batched_line(world, staff_client)
 
     response = production.post(f"/kontor/produksjon/{batch.pk}/shipped/", follow=True)
 
@@ -226,11 +236,7 @@ def test_making_a_batch_with_no_approved_cards_says_so(staff_client):
 
 
 def test_the_print_file_draws_the_approved_photo_on_the_front_of_the_card(world, staff_client):
-    line = waiting_line(world)
-    staff_client("verifier", "vera").post(f"/kontor/kontroll/{line.pk}/", {"decision": "approve"})
-    production = staff_client("production", "per")
-    production.post("/kontor/produksjon/")
-    batch = ProductionBatch.objects.get()
+    line, production, batch = batched_line(world, staff_client)
 
     pdf = pypdf.PdfReader(
         io.BytesIO(production.get(f"/kontor/produksjon/{batch.pk}/fil/pdf/").content)

@@ -1,6 +1,7 @@
 """Production logs: one JSON object per line, and no personal data after a login and checks."""
 
 import copy
+import datetime as dt
 import io
 import json
 import logging
@@ -68,3 +69,21 @@ def test_logs_are_json_lines_without_personal_data_after_a_login_and_card_checks
         "Kvalheim",
     ):
         assert secret not in text, f"{secret!r} appears in the logs"
+
+
+def test_a_failure_is_one_json_line_with_its_traceback_dates_in_iso_and_long_numbers_masked(
+    production_logs,
+):
+    log = logging.getLogger("hmskort.test")
+    try:
+        raise ValueError("no card 123456789012")
+    except ValueError:
+        log.exception("check failed", extra={"day": dt.date(2026, 11, 30), "ref": "12345678901"})
+
+    (line,) = [json.loads(text) for text in production_logs.getvalue().splitlines()]
+    assert line["level"] == "ERROR"
+    assert line["message"] == "check failed"
+    assert line["day"] == "2026-11-30"
+    assert line["ref"] == "*" * 11
+    assert "ValueError: no card ************" in line["exc_info"]
+    assert "123456789012" not in production_logs.getvalue()

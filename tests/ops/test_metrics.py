@@ -96,3 +96,17 @@ def test_metrics_carry_no_card_numbers_or_national_ids(client, metrics_settings)
     assert card.number not in text
     assert card.qr_token not in text
     assert card.holder.national_id not in text
+
+
+def test_a_made_up_http_method_is_counted_as_other_not_as_a_new_series(client, metrics_settings):
+    for method in ("FROBNICATE", "X-12345"):
+        client.generic(method, "/api/v1/ping")
+    families = _scrape(client)
+
+    methods = {
+        s.labels["method"]
+        for s in families["hmskort_http_requests"].samples
+        if s.name == "hmskort_http_requests_total"
+    }
+    assert "OTHER" in methods
+    assert not {"FROBNICATE", "X-12345"} & methods

@@ -39,6 +39,14 @@ def _to_summary(client, world):
     return client.get(_url("order_review", world.company))
 
 
+def _submit(client, world, summary, email, language):
+    """Place the order on the summary with this e-mail address and language."""
+    return client.post(
+        _url("order_review", world.company),
+        {"key": summary.context["key"], "orderer_email": email, "orderer_language": language},
+    )
+
+
 def test_the_summary_asks_for_the_orderers_e_mail_and_keeps_it_with_the_language_on_the_order(
     world, log_in_as
 ):
@@ -46,14 +54,7 @@ def test_the_summary_asks_for_the_orderers_e_mail_and_keeps_it_with_the_language
     summary = _to_summary(client, world)
     assert "Din e-postadresse" in summary.content.decode()
 
-    client.post(
-        _url("order_review", world.company),
-        {
-            "key": summary.context["key"],
-            "orderer_email": " siri@acme.example ",
-            "orderer_language": "en",
-        },
-    )
+    _submit(client, world, summary, " siri@acme.example ", "en")
 
     order = Order.objects.get()
     assert (order.orderer_email, order.orderer_language) == ("siri@acme.example", "en")
@@ -63,10 +64,7 @@ def test_an_order_without_the_orderers_e_mail_is_refused_with_a_focused_summary(
     client = log_in_as(world.manager)
     summary = _to_summary(client, world)
 
-    response = client.post(
-        _url("order_review", world.company),
-        {"key": summary.context["key"], "orderer_email": "", "orderer_language": "nb"},
-    )
+    response = _submit(client, world, summary, "", "nb")
 
     page = response.content.decode()
     assert response.status_code == 400
@@ -80,10 +78,7 @@ def test_a_mistyped_e_mail_address_is_refused_and_nothing_is_ordered(world, log_
     client = log_in_as(world.manager)
     summary = _to_summary(client, world)
 
-    response = client.post(
-        _url("order_review", world.company),
-        {"key": summary.context["key"], "orderer_email": "siri@", "orderer_language": "nb"},
-    )
+    response = _submit(client, world, summary, "siri@", "nb")
 
     assert response.status_code == 400
     assert "navn@eksempel.no" in response.content.decode()

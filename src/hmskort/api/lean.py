@@ -32,11 +32,12 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIRequest
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError, connections
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -93,9 +94,37 @@ def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     return tuple(headers)
 
 
+@functools.lru_cache(maxsize=256)
+def _allowed_host(host: str) -> bool:
+    """Whether Django would accept this Host header (worked out once per header value)."""
+    domain, _port = split_domain_port(host)
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return bool(domain) and validate_host(domain, allowed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _language(accept_language: str, language_cookie: str | None) -> str:
+    """The answer's language, as Django picks it from the language cookie and Accept-Language
+    (worked out once per pair: clients send the same headers again and again)."""
+    request = HttpRequest()
+    request.META["HTTP_ACCEPT_LANGUAGE"] = accept_language
+    if language_cookie is not None:
+        request.COOKIES[settings.LANGUAGE_COOKIE_NAME] = language_cookie
+    return translation.get_language_from_request(request) or "nb"
+
+
+def _request_language(environ: dict) -> str:
+    cookies = environ.get("HTTP_COOKIE")
+    cookie = parse_cookie(cookies).get(settings.LANGUAGE_COOKIE_NAME) if cookies else None
+    return _language(environ.get("HTTP_ACCEPT_LANGUAGE", ""), cookie)
+
+
 @receiver(setting_changed)
-def _forget_headers(**kwargs: object) -> None:
-    _security_headers.cache_clear()
+def _forget_settings(**kwargs: object) -> None:
+    for cached in (_security_headers, _allowed_host, _language):
+        cached.cache_clear()
 
 
 def _is_secure(environ: dict) -> bool:
@@ -109,12 +138,7 @@ def _is_secure(environ: dict) -> bool:
 
 
 def _host_allowed(environ: dict) -> bool:
-    host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-    domain, _port = split_domain_port(host)
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return bool(domain) and validate_host(domain, allowed)
+    return _allowed_host(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
 
 
 def _retire_obsolete_connection(conn=None) -> None:
@@ -206,14 +230,13 @@ class LeanCheck:
     def answer(self, environ: dict, card_number: str) -> tuple[int, dict, list[tuple[str, str]]]:
         from .cards import card_out  # the one shape of the answer, shared with Django's path
 
-        request = WSGIRequest(environ)
-        language = translation.get_language_from_request(request) or "nb"
+        language = _request_language(environ)
         vary = [("Vary", "Accept-Language, Cookie"), ("Content-Language", language)]
         try:
             # One Redis round trip counts the limits and fetches the cached answer; the
             # database is read only on a miss (cards.checkcache).
             limit, check = lookup.check_card_number_limited(
-                card_number, ratelimit.anonymous_windows(request)
+                card_number, ratelimit.anonymous_windows(environ)
             )
         except InvalidCardNumber as exc:
             with translation.override(language):

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
+from hiredis import pack_command
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -158,11 +159,13 @@ def _run_script(client: Any, source: str, keys: list[Any], args: list[Any]) -> A
         conn = _connection(client)
         try:
             try:
-                conn.send_command("EVALSHA", _sha(source), len(keys), *keys, *args)
+                conn.send_packed_command(
+                    [pack_command(("EVALSHA", _sha(source), len(keys), *keys, *args))]
+                )
                 return conn.read_response()
             except NoScriptError:
                 # EVAL runs it and leaves it in the server's script cache for the next EVALSHA.
-                conn.send_command("EVAL", source, len(keys), *keys, *args)
+                conn.send_packed_command([pack_command(("EVAL", source, len(keys), *keys, *args))])
                 return conn.read_response()
         except (RedisConnectionError, RedisTimeoutError):
             conn.disconnect()
@@ -174,12 +177,14 @@ def _run_script(client: Any, source: str, keys: list[Any], args: list[Any]) -> A
 
 def count_and_fetch(
     windows: tuple[ratelimit.Window, ratelimit.Window], number: str | None
-) -> tuple[ratelimit.Limit, CardCheck | None]:
+) -> tuple[ratelimit.Limit, CardCheck | None] | None:
     """Count the anonymous check's two rate-limit counters and, if both allow, fetch the cached
     answer for `number` (None: count only), in one round trip; answers remembered since this
-    process's last round trip are stored in the same one. Needs `enabled()`."""
+    process's last round trip are stored in the same one. None (nothing counted) when answers
+    are not cached: the caller counts by `ratelimit.count_anonymous` and reads the database."""
     redis = _redis()
-    assert redis is not None, "count_and_fetch needs the Redis answer cache"
+    if redis is None:
+        return None
     client, make_key = redis
     per_minute, per_day = windows
     keys = [make_key(per_minute.key), make_key(per_day.key)]

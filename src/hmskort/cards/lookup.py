@@ -195,9 +195,6 @@ def check_card_number_limited(
 
     With the Redis answer cache (`cards.checkcache`) the limits are counted and a cached answer
     fetched in one round trip, and the database is read only on a miss."""
-    if not checkcache.enabled():
-        limit = ratelimit.count_anonymous(windows)
-        return limit, (check_card_number(raw) if limit.allowed else None)
     number: str | None = None
     malformed: InvalidCardNumber | None = None
     try:
@@ -205,7 +202,11 @@ def check_card_number_limited(
     except InvalidCardNumber as exc:
         malformed = exc
     read_started = time.monotonic()
-    limit, cached = checkcache.count_and_fetch(windows, number)
+    counted = checkcache.count_and_fetch(windows, number)
+    if counted is None:  # no answer cache: count, then read the database
+        limit = ratelimit.count_anonymous(windows)
+        return limit, (check_card_number(raw) if limit.allowed else None)
+    limit, cached = counted
     if not limit.allowed or cached is not None:
         return limit, cached
     if number is None:

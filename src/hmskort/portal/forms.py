@@ -82,6 +82,25 @@ class DeliveryAddressForm(forms.Form):
 LANGUAGE_CHOICES = [("nb", _("Norwegian")), ("en", _("English"))]
 
 
+def _link_email_field(label) -> forms.EmailField:
+    """Where to e-mail an employee's upload link (optional)."""
+    return forms.EmailField(
+        label=label,
+        required=False,
+        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "off"}),
+    )
+
+
+def _link_language_field() -> forms.ChoiceField:
+    """The language of the e-mail with the upload link."""
+    return forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        choices=LANGUAGE_CHOICES,
+        initial="nb",
+        widget=forms.Select(attrs={"class": "ds-input"}),
+    )
+
+
 class NewPersonForm(forms.Form):
     """A person not (yet) among the employees: number, name, and where to send the upload link."""
 
@@ -92,17 +111,8 @@ class NewPersonForm(forms.Form):
     )
     given_name = forms.CharField(label=_("Given name"), max_length=200, widget=TextInput())
     family_name = forms.CharField(label=_("Family name"), max_length=200, widget=TextInput())
-    email = forms.EmailField(
-        label=_("E-mail for the upload link (optional)"),
-        required=False,
-        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "off"}),
-    )
-    language = forms.ChoiceField(
-        label=_("Language of the e-mail"),
-        choices=LANGUAGE_CHOICES,
-        initial="nb",
-        widget=forms.Select(attrs={"class": "ds-input"}),
-    )
+    email = _link_email_field(_("E-mail for the upload link (optional)"))
+    language = _link_language_field()
 
     def clean_national_id(self) -> str:
         try:
@@ -242,17 +252,10 @@ class ReportForm(ReplaceForm):
 
 
 class LinkForm(forms.Form):
-    email = forms.EmailField(
-        label=_("E-mail (optional)"),
-        required=False,
-        widget=forms.EmailInput(attrs={"class": "ds-input", "autocomplete": "off"}),
-    )
-    language = forms.ChoiceField(
-        label=_("Language of the e-mail"),
-        choices=LANGUAGE_CHOICES,
-        initial="nb",
-        widget=forms.Select(attrs={"class": "ds-input"}),
-    )
+    """A new upload link: where to e-mail it, if anywhere, and in which language."""
+
+    email = _link_email_field(_("E-mail (optional)"))
+    language = _link_language_field()
 
 
 class OrdererContactForm(forms.Form):
