@@ -181,12 +181,16 @@ def test_a_manager_reports_a_card_lost_and_a_replacement_is_ordered(live_server,
         page.get_by_role("link", name=re.compile(card.number[:4])).click()
         page.get_by_label("Det er mistet").check()
         page.get_by_label(re.compile("Byggveien 2")).check()
+        # Never ordered before: the issuer's messages about the new card need an address.
+        page.get_by_label("Din e-postadresse").fill("leder@acme.example")
         page.get_by_role("button", name="Meld fra og bestill nytt kort").click()
         expect(page.get_by_text("er sperret straks, og et nytt kort er bestilt")).to_be_visible()
         # The issuer refuses the new card: the lost card's page offers another one.
         cards.card_reject(card=Card.objects.get(replaces=card), actor=Actor.staff("t"), note="-")
         page.goto(f"{live_server.url}/virksomheter/{company.orgnr}/kort/{card.number}/")
         expect(page.get_by_text("ble kansellert eller avvist")).to_be_visible()
+        # The address given with the report is filled in this time.
+        expect(page.get_by_label("Din e-postadresse")).to_have_value("leder@acme.example")
         page.get_by_role("button", name="Bestill nytt kort").click()
         expect(page.get_by_text("Et nytt kort er bestilt i stedet for kort")).to_be_visible()
     card.refresh_from_db()

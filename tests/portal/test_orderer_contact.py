@@ -113,11 +113,16 @@ def test_a_lost_card_reported_before_any_order_keeps_the_alert_address_on_its_or
     AlertContact.objects.create(person=world.manager, email="siri@acme.example", language="en")
     card = CardFactory(company=world.company, holder=world.employee)
     client = log_in_as(world.manager)
-    form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
+    form = client.get(_url("card", world.company, card.number)).context["form"]
+    assert form["orderer_email"].value() == "siri@acme.example"  # filled in, not typed again
 
     client.post(
         _url("card_report", world.company, card.number),
-        {"report": "lost", "delivery_address": world.address.pk, "key": form_key},
+        {
+            "report": "lost",
+            "delivery_address": world.address.pk,
+            **{name: form[name].value() for name in ("key", "orderer_email", "orderer_language")},
+        },
     )
 
     order = Order.objects.get(kind="replacement")

@@ -19,6 +19,8 @@ from tests.orders.conftest import key
 from tests.orders.images import gif, jpeg
 
 pytestmark = pytest.mark.django_db
+# The orderer's contact, asked for with every order (the issuer writes there about it).
+CONTACT = {"orderer_email": "siri@acme.example", "orderer_language": "nb"}
 
 # The orderer's e-mail address and language, asked on the summary.
 CONTACT = {"orderer_email": "siri@acme.example", "orderer_language": "nb"}
@@ -189,7 +191,7 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_in_one_step(world, log_in_a
     page = client.get(_url("card", world.company, card.number))
     assert page.status_code == 200
     form_key = page.context["form"]["key"].value()
-    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key}
+    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key, **CONTACT}
     first = client.post(_url("card_report", world.company, card.number), data)
     second = client.post(_url("card_report", world.company, card.number), data)
     assert first.status_code == second.status_code == 302
@@ -199,11 +201,38 @@ def test_a_lost_card_is_blocked_at_once_and_replaced_in_one_step(world, log_in_a
     assert Order.objects.filter(kind="replacement").count() == 1
 
 
+def test_a_lost_card_report_without_an_e_mail_address_is_refused_and_changes_nothing(
+    world, log_in_as
+):
+    card = CardFactory(company=world.company, holder=world.employee)
+    client = log_in_as(world.manager)
+    page = client.get(_url("card", world.company, card.number))
+    assert page.context["form"]["orderer_email"].value() == ""  # never ordered, no alert address
+
+    response = client.post(
+        _url("card_report", world.company, card.number),
+        {
+            "report": "stolen",
+            "delivery_address": world.address.pk,
+            "key": key(),
+            "orderer_email": "",
+            "orderer_language": "nb",
+        },
+    )
+
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Oppgi e-postadressen din" in text and 'aria-invalid="true"' in text
+    card.refresh_from_db()
+    assert card.state == CardState.ISSUED
+    assert not Order.objects.filter(kind="replacement").exists()
+
+
 def _lost_with_refused_replacement(world, client):
     """A card reported lost on its page, whose replacement the issuer then refused."""
     card = CardFactory(company=world.company, holder=world.employee)
     form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
-    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key}
+    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key, **CONTACT}
     client.post(_url("card_report", world.company, card.number), data)
     cards.card_reject(
         card=Card.objects.get(replaces=card), actor=Actor.staff("test"), note="photo unclear"
@@ -230,7 +259,7 @@ def test_ordering_a_new_card_for_a_lost_card_twice_makes_one_order(world, log_in
     client = log_in_as(world.manager)
     card = _lost_with_refused_replacement(world, client)
     form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
-    data = {"delivery_address": world.address.pk, "key": form_key}
+    data = {"delivery_address": world.address.pk, "key": form_key, **CONTACT}
 
     first = client.post(_url("card_replace", world.company, card.number), data)
     second = client.post(_url("card_replace", world.company, card.number), data)
@@ -250,7 +279,8 @@ def test_a_new_card_for_a_lost_card_needs_a_delivery_address(world, log_in_as):
     card = _lost_with_refused_replacement(world, client)
 
     response = client.post(
-        _url("card_replace", world.company, card.number), {"key": key(), "delivery_address": ""}
+        _url("card_replace", world.company, card.number),
+        {"key": key(), "delivery_address": "", **CONTACT},
     )
 
     assert response.status_code == 400
@@ -262,13 +292,13 @@ def test_a_lost_card_whose_replacement_is_on_its_way_offers_no_second_one(world,
     card = CardFactory(company=world.company, holder=world.employee)
     client = log_in_as(world.manager)
     form_key = client.get(_url("card", world.company, card.number)).context["form"]["key"].value()
-    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key}
+    data = {"report": "lost", "delivery_address": world.address.pk, "key": form_key, **CONTACT}
     client.post(_url("card_report", world.company, card.number), data)
 
     page = client.get(_url("card", world.company, card.number)).content.decode()
     refused = client.post(
         _url("card_replace", world.company, card.number),
-        {"key": key(), "delivery_address": world.address.pk},
+        {"key": key(), "delivery_address": world.address.pk, **CONTACT},
     )
 
     assert _url("card_replace", world.company, card.number) not in page

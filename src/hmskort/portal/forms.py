@@ -235,22 +235,6 @@ class BirthDateForm(forms.Form):
     )
 
 
-class ReplaceForm(OneTimeOrderForm):
-    """A new card in place of a lost or stolen one: where to send it."""
-
-    delivery_address_label = _("Send the new card to")
-
-
-class ReportForm(ReplaceForm):
-    field_order = ["report"]
-    report = forms.ChoiceField(
-        label=_("What happened to the card?"),
-        choices=[("lost", _("It is lost")), ("stolen", _("It was stolen"))],
-        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
-        error_messages={"required": _("Choose lost or stolen.")},
-    )
-
-
 class LinkForm(forms.Form):
     """A new upload link: where to e-mail it, if anywhere, and in which language."""
 
@@ -291,6 +275,24 @@ class OrdererContactForm(forms.Form):
                 attrs = self.fields[name].widget.attrs
                 described = f"{self[name].auto_id}-error {attrs.get('aria-describedby', '')}"
                 attrs.update({"aria-invalid": "true", "aria-describedby": described.strip()})
+
+
+class ReplaceForm(OrdererContactForm, OneTimeOrderForm):
+    """A new card in place of a lost or stolen one: where to send it, and where the issuer
+    writes about its order."""
+
+    field_order = ["delivery_address", "orderer_email", "orderer_language"]
+    delivery_address_label = _("Send the new card to")
+
+
+class ReportForm(ReplaceForm):
+    field_order = ["report", "delivery_address", "orderer_email", "orderer_language"]
+    report = forms.ChoiceField(
+        label=_("What happened to the card?"),
+        choices=[("lost", _("It is lost")), ("stolen", _("It was stolen"))],
+        widget=forms.RadioSelect(attrs={"class": "ds-input"}),
+        error_messages={"required": _("Choose lost or stolen.")},
+    )
 
 
 class CsvOrderForm(DeliveryAddressChoiceForm):

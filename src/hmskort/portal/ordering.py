@@ -329,14 +329,9 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
     address = delivery_addresses(company).filter(pk=draft["address"]).first()
     holders = [orders.Holder(**h) for h in draft["holders"]]
     errors: list[str] = []
-    known = known_for_orders(request.person)
-    language = (translation.get_language() or "nb")[:2]
     contact_form = OrdererContactForm(
         request.POST if request.method == "POST" else None,
-        initial={
-            "orderer_email": known.email if known else "",
-            "orderer_language": known.language if known else language,
-        },
+        initial=_known_contact(request.person),
     )
     if request.method == "POST" and contact_form.is_valid():
         try:
@@ -394,6 +389,16 @@ def order_review(request: PersonRequest, company: Company, access) -> HttpRespon
         },
         status=400 if errors or contact_form.errors else 200,
     )
+
+
+def _known_contact(person) -> dict[str, str]:
+    """The orderer contact fields filled in: the person's last order's, else their alert
+    address (portal.contact), else an empty address in the page's language."""
+    known = known_for_orders(person)
+    return {
+        "orderer_email": known.email if known else "",
+        "orderer_language": known.language if known else (translation.get_language() or "nb")[:2],
+    }
 
 
 def _messages_of(error: ValidationError) -> list[list[str]]:
@@ -655,7 +660,7 @@ def card_detail(request: PersonRequest, company: Company, access, number: str) -
             "reporting": can_report,
             "can_order_again": can_order_again,
             "can_block": card.state == CardState.ISSUED,
-            "form": form_class(addresses=addresses_list),
+            "form": form_class(addresses=addresses_list, initial=_known_contact(request.person)),
             "totals": _replacement_totals(card) if can_report or can_order_again else None,
             "line": order_reads.line_for_card(card.pk),
         },
@@ -694,14 +699,17 @@ def _order_replacement(
     reporting = isinstance(form, ReportForm)
     if form.is_valid():
         address = next(a for a in addresses_list if a.pk == form.cleaned_data["delivery_address"])
-        order_args = {
-            "card": card,
-            "orderer": request.person,
-            "delivery_address": address,
-            "idempotency_key": form.cleaned_data["key"],
-            "contact": known_for_orders(request.person),
-        }
         try:
+            order_args = {
+                "card": card,
+                "orderer": request.person,
+                "delivery_address": address,
+                "idempotency_key": form.cleaned_data["key"],
+                "contact": orders.orderer_contact(
+                    email=form.cleaned_data["orderer_email"],
+                    language=form.cleaned_data["orderer_language"],
+                ),
+            }
             if reporting:
                 result = orders.card_report_and_replace(
                     report=form.cleaned_data["report"], **order_args
@@ -724,6 +732,7 @@ def _order_replacement(
                 )
                 messages.success(request, done % {"number": format_card_number(card.number)})
             return redirect("portal:order", orgnr=company.orgnr, pk=result.order.pk)
+    form.mark_invalid_fields()
     return render(
         request,
         "portal/card_report.html",
