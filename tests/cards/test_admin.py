@@ -6,6 +6,7 @@ from django.urls import reverse
 from hmskort.audit.models import AuditEvent
 from hmskort.cards import recompute
 from hmskort.cards.models import Card, CardState
+from hmskort.people.models import Employment
 from tests.factories import CardFactory, employed_person, registered_company
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +49,58 @@ def test_the_person_list_masks_national_id_numbers(admin_client):
 def test_audit_events_cannot_be_changed_in_the_admin(admin_client):
     CardFactory()
     assert admin_client.get(reverse("admin:audit_auditevent_add")).status_code == 403
+
+
+def test_an_employment_ended_or_removed_in_the_admin_reaches_the_card(
+    admin_client, django_capture_on_commit_callbacks
+):
+    # Announced like the services' changes: a card's stored holder facts never go stale.
+    company = registered_company()
+    card = CardFactory(company=company, holder=employed_person(company))
+    recompute.recompute_cards(card_ids=[card.pk], cause="test")
+    card.refresh_from_db()
+    assert (card.valid, card.worker_employment) == (True, 1)
+    employment = Employment.objects.get(person=card.holder)
+    url = reverse("admin:people_employment_change", args=[employment.pk])
+    form = {
+        "person": employment.person_id,
+        "employer": employment.employer_id,
+        "main_unit": employment.main_unit_id,
+        "starts_on": "2020-01-01",
+        "ends_on": "2020-12-31",
+        "source": employment.source,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, form)
+    assert response.status_code == 302
+    card.refresh_from_db()
+    assert (card.valid, card.reasons, card.worker_employment) == (False, ["employment_ended"], 0)
+
+    delete = reverse("admin:people_employment_delete", args=[employment.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(delete, {"post": "yes"}).status_code == 302
+    card.refresh_from_db()
+    assert card.reasons == ["employment_not_reported"]
+    assert card.worker_employment is None
+
+
+def test_a_residence_permit_changed_in_the_admin_reaches_the_card(
+    admin_client, django_capture_on_commit_callbacks
+):
+    company = registered_company()
+    card = CardFactory(company=company, holder=employed_person(company))
+    card.card_type.requires_residence_permit = True
+    card.card_type.save()
+    recompute.recompute_cards(card_ids=[card.pk], cause="test")
+    person = card.holder
+    url = reverse("admin:people_person_change", args=[person.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(needs_residence_permit="on", residence_permit_until="")
+    data = {k: v for k, v in data.items() if k in form.fields}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    card.refresh_from_db()
+    assert card.reasons == ["residence_permit_missing"]
+    assert card.worker_needs_residence_permit is True
