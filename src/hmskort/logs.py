@@ -29,7 +29,7 @@ logging.logMultiprocessing = False
 
 
 # ASCII digits made one byte: a quick test for a run of 11, in C, before the regular expression
-# (which, run over every whole log line, cost 40 % of each line's CPU).
+# (which, run over every whole log line, took nearly half of the line's instructions).
 _DIGITS_AS_HASH = bytes.maketrans(b"0123456789", b"#" * 10)
 _ELEVEN = b"#" * 11
 
