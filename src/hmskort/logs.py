@@ -19,13 +19,17 @@ from http import HTTPStatus
 
 _LONG_NUMBER = re.compile(r"\d{11,}")
 
-# What every record would otherwise gather and no formatter here prints (the logging HOWTO,
-# "Optimization"): the caller's file and line (a walk up the stack), the thread's, process's and
-# multiprocessing names. The request log line of each card check is on the hottest path.
-logging._srcfile = None
-logging.logThreads = False
-logging.logProcesses = False
-logging.logMultiprocessing = False
+
+def skip_unprinted_fields() -> None:
+    """Stop every log record from gathering what the JSON lines never print (the logging HOWTO,
+    "Optimization"): the caller's file and line (a walk up the stack), the thread's, process's
+    and multiprocessing names. The request line of each card check is on the hottest path.
+    Called by the settings in production (JSON format) only: development and tests keep file
+    and line for pytest's and the developer's display."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 # ASCII digits made one byte: a quick test for a run of 11, in C, before the regular expression

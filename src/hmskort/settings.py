@@ -370,6 +370,10 @@ LOGGING = {
         "hmskort.request": {"level": "INFO" if HMSKORT_LOG_FORMAT == "json" else "WARNING"},
     },
 }
+if HMSKORT_LOG_FORMAT == "json":
+    from hmskort.logs import skip_unprinted_fields
+
+    skip_unprinted_fields()
 
 # --- hmskort ---------------------------------------------------------------------------------
 HMSKORT_ISSUER_NAME = os.environ.get("HMSKORT_ISSUER_NAME", "hmskort")

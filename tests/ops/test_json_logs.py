@@ -87,3 +87,11 @@ def test_a_failure_is_one_json_line_with_its_traceback_dates_in_iso_and_long_num
     assert line["ref"] == "*" * 11
     assert "ValueError: no card ************" in line["exc_info"]
     assert "123456789012" not in production_logs.getvalue()
+
+
+def test_log_records_outside_production_keep_their_file_and_line_for_the_developer(caplog):
+    with caplog.at_level(logging.INFO, logger="hmskort.test"):
+        logging.getLogger("hmskort.test").info("where am I")
+
+    (record,) = caplog.records
+    assert record.filename == "test_json_logs.py" and record.lineno > 0
