@@ -286,7 +286,7 @@ class ReplaceForm(OrdererContactForm, OneTimeOrderForm):
 
 
 class ReportForm(ReplaceForm):
-    field_order = ["report", "delivery_address", "orderer_email", "orderer_language"]
+    field_order = ["report", *ReplaceForm.field_order]
     report = forms.ChoiceField(
         label=_("What happened to the card?"),
         choices=[("lost", _("It is lost")), ("stolen", _("It was stolen"))],
